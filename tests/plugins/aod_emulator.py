@@ -1,0 +1,1 @@
+"""Pytest fixtures for the aod_emulator (filled in by its issue)."""

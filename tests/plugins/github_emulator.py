@@ -1,0 +1,1 @@
+"""Pytest fixtures for the github_emulator (filled in by its issue)."""

@@ -1,1 +1,85 @@
-def main() -> None: ...
+"""The ``aodfix`` command line: parses arguments and dispatches; the work lives elsewhere.
+
+One error handler at the top: expected failures print one readable line; anything else
+prints one line naming a log file that holds the (redacted) traceback. Never a raw
+traceback on the terminal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+
+from aodfix import __version__
+from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from aodfix.manifest import ManifestError
+from aodfix.redact import redact
+
+# command name -> module under aodfix.commands; imported only when the command runs,
+# so `aodfix --help` and `aodfix validate` stay fast.
+COMMANDS: dict[str, str] = {
+    "emulator": "emulator",
+    "plan": "plan",
+    "schema": "schema",
+    "validate": "validate",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"aodfix.commands.{module_name}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aodfix")
+def cli() -> None:
+    """Apply one AI-driven fix across many GitHub repositories."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and turn every outcome into an exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="aodfix", standalone_mode=False)
+    except ManifestError as exc:
+        for problem in exc.problems:
+            click.echo(redact(str(problem)), err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("aodfix: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("aodfix: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        log = _write_crash_log()
+        message = redact(f"{type(exc).__name__}: {exc}").splitlines()[0][:300]
+        click.echo(f"aodfix: an unexpected error has occurred ({message}).", err=True)
+        click.echo(f"aodfix: the full traceback is in {log}", err=True)
+        sys.exit(EXIT_FAILED)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _write_crash_log() -> Path:
+    directory = Path(os.environ.get("AODFIX_LOG_DIR") or tempfile.gettempdir())
+    path = directory / f"aodfix-crash-{os.getpid()}.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"aodfix {__version__}\n{redact(traceback.format_exc())}")
+    return path

@@ -1,0 +1,5 @@
+"""``python -m aodfix``."""
+
+from aodfix.cli import main
+
+main()

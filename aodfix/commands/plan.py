@@ -1,0 +1,63 @@
+"""``aodfix plan MANIFEST``: show what a batch would do, without contacting anything."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aodfix.manifest import load_manifest
+from aodfix.plan import expand, job_warnings, shard_matrix
+
+
+@click.command("plan")
+@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
+@click.option("--only", multiple=True, metavar="OWNER/NAME", help="Plan only these repositories.")
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 256),
+    help="Print a GitHub Actions matrix for running the batch as N shards.",
+)
+def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: int | None) -> None:
+    """Expand MANIFEST into per-repository jobs (overrides applied, templates rendered)."""
+    manifest = load_manifest(manifest_path)
+    jobs = expand(manifest, only=only)
+    if shards is not None:
+        click.echo(json.dumps(shard_matrix(shards)))
+        return
+    if as_json:
+        payload = {
+            "manifest": {"name": manifest.name, "path": manifest_path},
+            "concurrency": manifest.concurrency,
+            "timeout": manifest.timeout,
+            "jobs": [asdict(job) for job in jobs],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 200
+    table = Table(title=f"{manifest.name}: {len(jobs)} repositories", title_justify="left")
+    for column in ("repository", "base", "branch"):
+        table.add_column(column, no_wrap=True)
+    for column in ("title", "labels", "reviewers", "run"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        table.add_row(
+            job.repository,
+            job.base or "default",
+            job.branch,
+            job.title,
+            ", ".join(job.labels),
+            ", ".join(job.reviewers + tuple(f"team:{t}" for t in job.team_reviewers)),
+            "skip" if job.skip else "yes",
+        )
+    console.print(table)
+    for warning in manifest.warnings:
+        click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
+    for message in job_warnings(jobs):
+        click.echo(f"{manifest_path}: warning: {message}", err=True)

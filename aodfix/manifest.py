@@ -1,0 +1,399 @@
+"""Manifest v1: the models (single source of truth for keys, defaults and checks) and loading.
+
+Loading never raises anything but ``ManifestError``, whose problems each read
+``FILE:LINE: message`` with the line of the offending key, so a typo in a 500-repository
+manifest is found before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from aodfix.globs import GlobError, compile_glob
+from aodfix.templates import BODY_VARIABLES, REPO_VARIABLES, TemplateProblem, check_template
+from aodfix.yaml_source import YamlDocument, YamlSourceError, load_yaml
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$"
+REPO_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+AUTHOR_PATTERN = r"^[^<>\n]+ <[^<>\s@]+@[^<>\s@]+>$"
+
+# AoD's per-turn timeout range (reference §2.5); the manifest timeout bounds each session.
+MIN_TIMEOUT = 10
+MAX_TIMEOUT = 3600
+
+DEFAULT_BRANCH = "aodfix/{{ name }}"
+DEFAULT_TITLE = "{{ name }}: automated fix"
+DEFAULT_COMMIT_MESSAGE = "{{ name }}: automated fix\n\nApplied by aodfix."
+DEFAULT_AUTHOR = "aodfix <aodfix-bot@users.noreply.github.com>"
+DEFAULT_BODY = """\
+{{ summary }}
+
+---
+**Changes:** {{ diffstat }}
+**Batch:** `{{ name }}` · **AoD session:** `{{ session_id }}`\
+{% if run_url %} · [workflow run]({{ run_url }}){% endif %}
+
+_Opened by aodfix._
+"""
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Login = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
+TeamSlug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a manifest, at a line of a file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ManifestError(Exception):
+    """A manifest that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _check_glob(pattern: str) -> str:
+    try:
+        compile_glob(pattern)
+    except GlobError as exc:
+        raise ValueError(str(exc)) from None
+    return pattern
+
+
+PathGlob = Annotated[str, AfterValidator(_check_glob)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class RepositoryEntry(_Strict):
+    """One repository of the batch, with optional per-repository overrides."""
+
+    name: str = Field(description="Repository as owner/name.")
+    base: NonEmpty | None = Field(None, description="Base branch; default: the repository's.")
+    prompt_append: str | None = Field(None, description="Appended to the prompt (template).")
+    labels: list[NonEmpty] = Field(default_factory=list, description="Extra PR labels.")
+    reviewers: list[Login] = Field(default_factory=list, description="Extra PR reviewers.")
+    skip: bool = Field(False, description="Keep the repository listed but do not run it.")
+
+    @field_validator("name")
+    @classmethod
+    def _repo_name(cls, value: str) -> str:
+        return check_repo_name(value)
+
+
+def check_repo_name(value: str) -> str:
+    """Validate ``owner/name`` (a trailing ``.git`` is dropped; see ``warnings``)."""
+    name = value.strip()
+    name = name.removesuffix(".git")
+    if not re.match(REPO_PATTERN, name) or name.split("/")[1] in {".", ".."}:
+        raise ValueError(f"{value!r} is not a repository in owner/name form")
+    return name
+
+
+class PullRequestSettings(_Strict):
+    """How each repository's pull request looks."""
+
+    branch: NonEmpty = Field(DEFAULT_BRANCH, description="Head branch name (template).")
+    title: NonEmpty = Field(DEFAULT_TITLE, description="PR title (template).")
+    body: str = Field(
+        DEFAULT_BODY,
+        description="PR body (template; may also use summary, diffstat, files, additions, "
+        "deletions, session_id, run_url). A hidden batch marker is always appended.",
+    )
+    labels: list[NonEmpty] = Field(default_factory=list, description="Labels on every PR.")
+    reviewers: list[Login] = Field(default_factory=list, description="Users asked to review.")
+    team_reviewers: list[TeamSlug] = Field(
+        default_factory=list, description="Teams (slugs) asked to review."
+    )
+    assignees: list[Login] = Field(default_factory=list, description="Users assigned.")
+    draft: bool = Field(False, description="Open PRs as drafts.")
+
+
+class CommitSettings(_Strict):
+    """The commit aodfix makes on the batch branch."""
+
+    message: NonEmpty = Field(DEFAULT_COMMIT_MESSAGE, description="Commit message (template).")
+    author: Annotated[str, StringConstraints(pattern=AUTHOR_PATTERN)] = Field(
+        DEFAULT_AUTHOR, description="'Name <email>'; also used as committer."
+    )
+
+
+class Policy(_Strict):
+    """What a patch may touch before anything is pushed."""
+
+    max_files: Annotated[int, Field(gt=0)] | None = Field(
+        200, description="Most files one patch may touch (null: no limit)."
+    )
+    max_patch_bytes: Annotated[int, Field(gt=0)] | None = Field(
+        2_000_000, description="Largest patch in bytes (null: no limit)."
+    )
+    forbidden_paths: list[PathGlob] = Field(
+        default_factory=lambda: [".github/workflows/**"],
+        description="Path globs a patch must not touch ('**' spans directories).",
+    )
+
+
+class Manifest(_Strict):
+    """A batch: one fix prompt applied to many repositories."""
+
+    version: Literal[1] = Field(description="Manifest format version; must be 1.")
+    name: Slug = Field(description="Batch id: branch names, state and the PR marker use it.")
+    prompt: str | None = Field(None, description="The fix prompt (template).")
+    prompt_file: str | None = Field(
+        None, description="File holding the prompt (template), relative to the manifest."
+    )
+    agent: NonEmpty | None = Field(None, description="AoD agent id (default: env AOD_AGENT_ID).")
+    environment: NonEmpty | None = Field(
+        None, description="AoD environment id (packages, env vars such as provider keys)."
+    )
+    timeout: Annotated[int, Field(ge=MIN_TIMEOUT, le=MAX_TIMEOUT)] = Field(
+        900, description="Hard deadline per session in seconds (AoD allows 10..3600 per turn)."
+    )
+    concurrency: Annotated[int, Field(gt=0, le=1000)] = Field(
+        5, description="Repositories in their agent stage at once."
+    )
+    repositories: list[RepositoryEntry] = Field(
+        min_length=1, description="'owner/name' strings or mappings with overrides (below)."
+    )
+    pull_request: PullRequestSettings = Field(default_factory=PullRequestSettings)
+    commit: CommitSettings = Field(default_factory=CommitSettings)
+    policy: Policy = Field(default_factory=Policy)
+
+    _path: Path = PrivateAttr(default=Path("manifest.yml"))
+    _prompt_text: str = PrivateAttr(default="")
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    _lines: YamlDocument = PrivateAttr(default_factory=lambda: YamlDocument(data=None))
+
+    @field_validator("repositories", mode="before")
+    @classmethod
+    def _strings_are_names(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @property
+    def path(self) -> Path:
+        """The manifest file this was loaded from."""
+        return self._path
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt template, from ``prompt`` or the contents of ``prompt_file``."""
+        return self._prompt_text
+
+    def line_of(self, path: Sequence[str | int]) -> int:
+        """The manifest line of a key path, for errors found after loading."""
+        return self._lines.line_of(path)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Valid but almost surely wrong settings, with their lines."""
+        return list(self._warnings)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read, parse and validate a manifest file, or raise ManifestError."""
+    file = Path(path)
+    shown = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ManifestError([Problem(shown, 1, f"cannot read manifest: {reason}")]) from None
+    return parse_manifest(text, file, shown=shown)
+
+
+def parse_manifest(text: str, path: Path, *, shown: str | None = None) -> Manifest:
+    """Validate manifest text; ``path`` anchors ``prompt_file`` and names the file in errors."""
+    shown = shown or str(path)
+    try:
+        doc = load_yaml(text)
+    except YamlSourceError as exc:
+        raise ManifestError([Problem(shown, exc.line, exc.message)]) from None
+    if not isinstance(doc.data, dict):
+        kind = "empty" if doc.data is None else type(doc.data).__name__
+        message = f"the manifest must be a mapping of keys (version, name, …), not {kind}"
+        raise ManifestError([Problem(shown, doc.line_of(()), message)])
+    try:
+        manifest = Manifest.model_validate(doc.data)
+    except PydanticValidationError as exc:
+        problems = [
+            Problem(shown, doc.line_of(_source_path(err["loc"])), _describe(err))
+            for err in exc.errors(include_url=False)
+        ]
+        raise ManifestError(sorted(_dedupe(problems), key=lambda p: p.line)) from None
+    problems = [Problem(shown, doc.line_of(p), m) for p, m in _semantic_problems(manifest)]
+    prompt_text = manifest.prompt or ""
+    if manifest.prompt_file is not None and not problems:
+        prompt_path = path.parent / manifest.prompt_file
+        try:
+            prompt_text = prompt_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            line = doc.line_of(("prompt_file",))
+            problems.append(Problem(shown, line, f"prompt_file {prompt_path}: {reason}"))
+        else:
+            problems.extend(
+                Problem(shown, doc.line_of(("prompt_file",)), f"prompt_file: {m}")
+                for m in _template_problems(prompt_text, REPO_VARIABLES)
+            )
+    if problems:
+        raise ManifestError(sorted(problems, key=lambda p: p.line))
+    manifest._path = path
+    manifest._prompt_text = prompt_text
+    manifest._warnings = _warnings(manifest, doc, shown)
+    manifest._lines = doc
+    return manifest
+
+
+def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Checks across keys, each with the path of the key to blame."""
+    if manifest.prompt is None and manifest.prompt_file is None:
+        yield (), "missing prompt: set 'prompt' or 'prompt_file'"
+    if manifest.prompt is not None and manifest.prompt_file is not None:
+        yield ("prompt_file",), "set either 'prompt' or 'prompt_file', not both"
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(manifest.repositories):
+        key = entry.name.lower()
+        if key in seen:
+            yield (
+                ("repositories", index),
+                f"duplicate repository {entry.name} (first listed as item {seen[key] + 1})",
+            )
+        else:
+            seen[key] = index
+    templates: list[tuple[tuple[str | int, ...], str | None, frozenset[str]]] = [
+        (("prompt",), manifest.prompt, REPO_VARIABLES),
+        (("pull_request", "branch"), manifest.pull_request.branch, REPO_VARIABLES),
+        (("pull_request", "title"), manifest.pull_request.title, REPO_VARIABLES),
+        (("pull_request", "body"), manifest.pull_request.body, BODY_VARIABLES),
+        (("commit", "message"), manifest.commit.message, REPO_VARIABLES),
+    ]
+    templates += [
+        (("repositories", i, "prompt_append"), entry.prompt_append, REPO_VARIABLES)
+        for i, entry in enumerate(manifest.repositories)
+    ]
+    for path, source, allowed in templates:
+        if source is not None:
+            for message in _template_problems(source, allowed):
+                yield path, f"{_dotted(path)}: {message}"
+
+
+def _template_problems(source: str, allowed: frozenset[str]) -> list[str]:
+    try:
+        check_template(source, allowed)
+    except TemplateProblem as exc:
+        return [str(exc)]
+    return []
+
+
+def _source_path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    return tuple(part for part in loc if isinstance(part, int) or not part.startswith("function-"))
+
+
+def _dotted(path: Sequence[int | str]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "manifest"
+
+
+def _describe(err: Any) -> str:
+    loc = _source_path(err["loc"])
+    where = _dotted(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _dotted(loc[:-1])
+        key = loc[-1]
+        known = _known_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        scope = "" if parent == "manifest" else f" in {parent}"
+        return f"unknown key {key!r}{scope}{suggestion}"
+    if kind == "missing":
+        return f"missing required key {where!r}"
+    if kind == "literal_error" and loc == ("version",):
+        return f"unsupported manifest version {err.get('input')!r}: this aodfix reads version 1"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "too_short" and loc == ("repositories",):
+        message = "list at least one repository"
+    if kind == "model_type" and loc[:1] == ("repositories",):
+        message = "a repository is 'owner/name' or a mapping with a 'name' key"
+    if kind == "string_pattern_mismatch":
+        message = f"{err.get('input')!r} is not valid here"
+        if loc and loc[0] == "name":
+            message += " (a slug: lowercase letters, digits, '-' and '_')"
+    return f"{where}: {message}"
+
+
+def _known_keys(path: Sequence[int | str]) -> list[str]:
+    model: type[BaseModel] = Manifest
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        inner = getattr(annotation, "__args__", (annotation,))
+        nested = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for problem in problems:
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            out.append(problem)
+    return out
+
+
+def _warnings(manifest: Manifest, doc: YamlDocument, shown: str) -> list[Problem]:
+    """Valid but almost surely wrong: said out loud, never fatal."""
+    found = []
+    if manifest.concurrency > 100:
+        found.append(
+            Problem(
+                shown,
+                doc.line_of(("concurrency",)),
+                f"concurrency {manifest.concurrency} exceeds AoD's default per-user cap of 100; "
+                "aodfix adapts to the server's limit",
+            )
+        )
+    for index, item in enumerate(doc.data.get("repositories") or []):
+        raw = item.get("name") if isinstance(item, dict) else item
+        if isinstance(raw, str) and raw.strip().endswith(".git"):
+            line = doc.line_of(("repositories", index))
+            found.append(Problem(shown, line, f"repository {raw!r}: drop the '.git' suffix"))
+    return found

@@ -246,7 +246,7 @@ def parse_manifest(text: str, path: Path, *, shown: str | None = None) -> Manife
         manifest = Manifest.model_validate(doc.data)
     except PydanticValidationError as exc:
         problems = [
-            Problem(shown, doc.line_of(_source_path(err["loc"])), _describe(err))
+            Problem(shown, doc.line_of(_error_path(err)), _describe(err))
             for err in exc.errors(include_url=False)
         ]
         raise ManifestError(sorted(_dedupe(problems), key=lambda p: p.line)) from None
@@ -315,8 +315,20 @@ def _template_problems(source: str, allowed: frozenset[str]) -> list[str]:
     return []
 
 
+_VALIDATOR_TAG = re.compile(r"function-(after|before|wrap|plain)\[.*\]\Z", re.DOTALL)
+
+
 def _source_path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    return tuple(part for part in loc if isinstance(part, int) or not part.startswith("function-"))
+    """Drop pydantic's validator tags from an error location, keeping the YAML keys."""
+    return tuple(p for p in loc if isinstance(p, int) or not _VALIDATOR_TAG.match(p))
+
+
+def _error_path(err: Any) -> tuple[int | str, ...]:
+    """The YAML path an error points at; an unknown key is kept verbatim whatever its name."""
+    loc: tuple[int | str, ...] = tuple(err["loc"])
+    if err["type"] == "extra_forbidden" and loc:
+        return (*_source_path(loc[:-1]), loc[-1])
+    return _source_path(loc)
 
 
 def _dotted(path: Sequence[int | str]) -> str:
@@ -327,10 +339,12 @@ def _dotted(path: Sequence[int | str]) -> str:
 
 
 def _describe(err: Any) -> str:
-    loc = _source_path(err["loc"])
+    loc = _error_path(err)
     where = _dotted(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
+        if not loc:
+            return "unknown key"
         parent = _dotted(loc[:-1])
         key = loc[-1]
         known = _known_keys(loc[:-1])

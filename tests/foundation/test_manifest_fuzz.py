@@ -100,3 +100,14 @@ def test_alias_bomb_is_a_manifest_error() -> None:
         assert "too large" in str(exc)
     else:
         raise AssertionError("an alias bomb must not load")
+
+
+def test_unknown_keys_that_look_like_validator_tags_are_named() -> None:
+    """Regression (found by the fuzzer): keys spelled like pydantic's loc tags keep their name."""
+    for key in ("function-", "function-after[_check(), Manifest]"):
+        try:
+            parse_manifest(f"{key}: null\n", Path("/nonexistent/tag.yml"))
+        except ManifestError as exc:
+            assert any(f"unknown key {key!r}" in str(p) for p in exc.problems)
+        else:
+            raise AssertionError("an unknown key must be rejected")

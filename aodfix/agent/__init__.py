@@ -1,0 +1,1 @@
+"""The Agent on Demand side: quota, session lifecycle, stream reading, patch collection."""

@@ -1,0 +1,169 @@
+"""One AoD session from create to delete: quota-aware create, turns, guaranteed cleanup.
+
+Every session aodfix creates is deleted — on success, failure, deadline and cancellation —
+because a sandbox counts against the user's quota until its row is gone. Sessions are
+driven from the stream, never by polling ``get()`` (SDK 0.1.0 cannot parse current
+servers' session records).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from aod import AsyncClient
+from aod.errors import ConflictError, NotFoundError, RateLimitError, ServerError
+
+from aodfix.agent.quota import QuotaGate
+from aodfix.agent.sse import TurnOutput, read_turn
+
+log = logging.getLogger(__name__)
+
+MIN_TURN_TIMEOUT = 10
+MAX_TURN_TIMEOUT = 3600
+CREATE_RETRIES = 5
+CLOSE_TIMEOUT = 30.0
+
+
+def turn_timeout(seconds: float) -> int:
+    """A per-turn timeout AoD accepts (10..3600), from the time the session has left."""
+    return max(MIN_TURN_TIMEOUT, min(MAX_TURN_TIMEOUT, int(seconds)))
+
+
+class SessionRegistry:
+    """The sessions created and not yet deleted: the batch's last-resort cleanup list."""
+
+    def __init__(self) -> None:
+        self.open: set[str] = set()
+        self.created = 0
+        self.deleted = 0
+
+
+class AgentSession:
+    """A session holding one quota slot from create until it is deleted."""
+
+    def __init__(self, client: AsyncClient, gate: QuotaGate, registry: SessionRegistry) -> None:
+        self.client = client
+        self.gate = gate
+        self.registry = registry
+        self.id: str | None = None
+        self.cursor = 0
+        self.turns = 0
+        self._holding_slot = False
+        self._finished = False  # the last turn reached a terminal event
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        # The SDK's own configured client (base URL, auth, timeouts), reused for the stream.
+        http: httpx.AsyncClient = self.client._http
+        return http
+
+    async def create(
+        self,
+        *,
+        agent_id: str,
+        prompt: str,
+        timeout: int,
+        resources: Sequence[dict[str, Any]],
+        environment_id: str | None = None,
+    ) -> str:
+        """Create the session once a quota slot is free; a 429 waits, it never fails."""
+        limited = errors = 0
+        while True:
+            await self.gate.acquire()
+            try:
+                ack = await self.client.sessions.create(
+                    agent_id=agent_id,
+                    prompt=prompt,
+                    timeout=timeout,
+                    resources=list(resources),
+                    environment_id=environment_id,
+                )
+            except RateLimitError as exc:
+                self.gate.on_rate_limited(exc.limit, exc.active)
+                await self.gate.release(finished=False)
+                await asyncio.sleep(self.gate.backoff(limited))
+                limited += 1
+                continue
+            except (ServerError, httpx.TransportError):
+                await self.gate.release(finished=False)
+                errors += 1
+                if errors >= CREATE_RETRIES:
+                    raise
+                await asyncio.sleep(self.gate.backoff(errors))
+                continue
+            except BaseException:
+                await self.gate.release(finished=False)
+                raise
+            self._holding_slot = True
+            self.id = str(ack.id)
+            self.registry.open.add(self.id)
+            self.registry.created += 1
+            self.turns = 1
+            return self.id
+
+    async def read(self) -> TurnOutput:
+        """Follow the current turn to its end."""
+        assert self.id is not None
+        self._finished = False
+        output = await read_turn(self.http, self.id, since=self.cursor)
+        self.cursor = output.last_id
+        self._finished = output.end != "stale"
+        return output
+
+    async def prompt(self, text: str, timeout: int) -> None:
+        """Start the next turn (only a completed session accepts one)."""
+        assert self.id is not None
+        await self.client.sessions.prompt(self.id, prompt=text, timeout=timeout)
+        self.turns += 1
+
+    async def close(self) -> None:
+        """Terminate if still active, delete, release the slot; survives cancellation."""
+        if self.id is None:
+            return
+        task = asyncio.ensure_future(self._close())
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT + 5)
+            raise
+
+    async def _close(self) -> None:
+        session_id = self.id
+        assert session_id is not None
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await delete_session(self.client, session_id, terminate_first=not self._finished)
+            self.registry.open.discard(session_id)
+            self.registry.deleted += 1
+        except (TimeoutError, httpx.HTTPError, ServerError, ConflictError) as exc:
+            log.warning("could not delete session %s: %s", session_id, exc)
+        finally:
+            if self._holding_slot:
+                self._holding_slot = False
+                await self.gate.release()
+
+
+async def delete_session(client: AsyncClient, session_id: str, *, terminate_first: bool) -> None:
+    """Delete a session, terminating it first when it may still be active."""
+    delay = 0.05
+    for attempt in range(8):
+        if terminate_first or attempt > 0:
+            try:
+                await client.sessions.terminate(session_id)
+            except ConflictError:
+                pass  # already terminated
+            except NotFoundError:
+                return
+        try:
+            await client.sessions.delete(session_id)
+            return
+        except NotFoundError:
+            return
+        except (ConflictError, ServerError, httpx.TransportError):
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 2)
+    await client.sessions.delete(session_id)

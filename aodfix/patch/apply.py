@@ -1,0 +1,82 @@
+"""Does a patch apply on its base? Checked with ``git apply`` on a real local checkout.
+
+The plain check runs against the work tree. The 3-way check (used when the patch must land
+on a base other than the one the sandbox diffed against) applies into a throwaway index
+built from HEAD, because ``git apply --3way --check`` reports success even when the merge
+would leave conflicts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_APPLY = ("git", "apply", "--whitespace=nowarn")
+
+
+@dataclass(frozen=True)
+class ApplyCheck:
+    """Whether the patch applies, whether that took a 3-way merge, and git's reason if not."""
+
+    applies: bool
+    three_way: bool
+    message: str
+
+
+def check_applies(worktree: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
+    """Check ``patch`` against the checkout at ``worktree`` without changing anything."""
+    if not patch:
+        return ApplyCheck(applies=True, three_way=False, message="")
+    plain = _git(worktree, [*_APPLY, "--check", "-"], patch)
+    if plain.returncode == 0:
+        return ApplyCheck(applies=True, three_way=False, message="")
+    reason = _reason(plain)
+    if not three_way_fallback:
+        return ApplyCheck(applies=False, three_way=False, message=reason)
+    with tempfile.TemporaryDirectory(prefix="aodfix-index-") as scratch:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        read = _git(worktree, ["git", "read-tree", "HEAD"], b"", env)
+        merged = (
+            read
+            if read.returncode
+            else _git(worktree, [*_APPLY, "--3way", "--cached", "-"], patch, env)
+        )
+    if merged.returncode == 0:
+        return ApplyCheck(applies=True, three_way=True, message="")
+    return ApplyCheck(
+        applies=False, three_way=True, message=f"{reason}; 3-way merge: {_reason(merged)}"
+    )
+
+
+def apply_patch(worktree: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
+    """Apply ``patch`` to the work tree and index of ``worktree`` if, and only if, it applies
+    cleanly (plainly, or by a conflict-free 3-way merge when allowed)."""
+    check = check_applies(worktree, patch, three_way_fallback=three_way_fallback)
+    if not check.applies or not patch:
+        return check
+    mode = ["--3way"] if check.three_way else ["--index"]
+    done = _git(worktree, [*_APPLY, *mode, "-"], patch)
+    if done.returncode != 0:
+        return ApplyCheck(applies=False, three_way=check.three_way, message=_reason(done))
+    return check
+
+
+def _git(
+    cwd: Path, argv: list[str], stdin: bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        env={**(env or os.environ), "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+        check=False,
+    )
+
+
+def _reason(result: subprocess.CompletedProcess[bytes]) -> str:
+    text = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
+    return " ".join(text.splitlines()[:5]) or f"git exited with {result.returncode}"

@@ -1,0 +1,1 @@
+"""Results of a batch and their renderings (JSON, Markdown; HTML in its own module)."""

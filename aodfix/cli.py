@@ -24,6 +24,7 @@ from aodfix.redact import redact
 # command name -> module under aodfix.commands; imported only when the command runs,
 # so `aodfix --help` and `aodfix validate` stay fast.
 COMMANDS: dict[str, str] = {
+    "apply": "apply",
     "emulator": "emulator",
     "plan": "plan",
     "schema": "schema",

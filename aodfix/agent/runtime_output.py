@@ -28,7 +28,7 @@ class RuntimeVerdict:
 
 def json_lines(stdout: str) -> Iterator[dict[str, Any]]:
     """The JSON objects among ``stdout``'s lines (chunks were joined before splitting)."""
-    for line in stdout.splitlines():
+    for line in stdout.split("\n"):  # not splitlines(): U+2028 may sit inside JSON strings
         text = line.strip()
         if not text.startswith("{"):
             continue

@@ -1,0 +1,203 @@
+"""Run one repository's agent session until the verified patch is in hand (DESIGN.md §5).
+
+Turn 1 is the task with the finishing instructions. No collect block after a good turn →
+one reminder turn. A damaged block (the runtime shortened long output) → the payload is
+read back in slices over further turns, halving the slice size on damage. Every turn gets
+the time left before the deadline as its own timeout (a follow-up turn does not inherit
+the create value). The session is always deleted, also on cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aodfix.agent.runtime_output import read_verdict
+from aodfix.agent.session import AgentSession, turn_timeout
+from aodfix.agent.sse import TurnOutput
+from aodfix.patch import (
+    NoBlock,
+    PatchDamaged,
+    PatchFound,
+    SliceAssembler,
+    SliceRetrievalError,
+    collect_reminder,
+    extract_patch,
+    extract_slice,
+    finishing_instructions,
+    slice_instructions,
+)
+from aodfix.patch.errors import PatchIntegrityError
+from aodfix.report.models import Stage
+
+MAX_SLICE_TURNS = 64
+
+
+class AgentFailure(Exception):
+    """The agent stage could not produce a patch; ``stage`` is agent or collect."""
+
+    def __init__(self, stage: Stage, message: str) -> None:
+        self.stage = stage
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class AgentRun:
+    """What the session produced and cost; filled in as it goes, so failures keep it."""
+
+    session_id: str | None = None
+    turns: int = 0
+    summary: str | None = None
+    cost_usd: float | None = None
+    patch: bytes | None = None
+    patch_base_sha: str | None = None
+    reconnects: int = 0
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    agent_id: str
+    environment_id: str | None
+    prompt: str
+    resources: Sequence[dict[str, Any]]
+    mount_path: str
+    base_sha: str
+    base_branch: str | None  # None when the sandbox's default branch is the base
+    key: str
+
+
+async def collect_patch(
+    session: AgentSession,
+    spec: SessionSpec,
+    run: AgentRun,
+    *,
+    timeout: float,
+    on_turn: Callable[[int], None] = lambda _turn: None,
+    clock: Callable[[], float] = time.monotonic,
+) -> bytes:
+    """Drive the session to a verified patch (possibly empty); raises AgentFailure.
+
+    ``timeout`` is the hard deadline in seconds, counted from the session's creation (time
+    spent waiting for a quota slot is not the agent's): past it the turn is abandoned and
+    the caller's ``close()`` terminates and deletes the session.
+    """
+    deadline = float("inf")
+
+    def turn_limit() -> int:
+        return turn_timeout(min(timeout, deadline - clock()))
+
+    task = (
+        spec.prompt.rstrip()
+        + "\n"
+        + finishing_instructions(spec.mount_path, spec.base_sha, spec.base_branch, spec.key)
+    )
+    run.session_id = await session.create(
+        agent_id=spec.agent_id,
+        prompt=task,
+        timeout=turn_limit(),
+        resources=spec.resources,
+        environment_id=spec.environment_id,
+    )
+    deadline = clock() + timeout
+    try:
+        async with asyncio.timeout(timeout):
+            return await _turns(session, spec, run, turn_limit, on_turn)
+    except TimeoutError:
+        raise AgentFailure(
+            Stage.AGENT, f"the session passed its {timeout:g} s deadline and was terminated"
+        ) from None
+
+
+async def _turns(
+    session: AgentSession,
+    spec: SessionSpec,
+    run: AgentRun,
+    turn_limit: Callable[[], int],
+    on_turn: Callable[[int], None],
+) -> bytes:
+
+    async def turn(prompt: str | None) -> TurnOutput:
+        if prompt is not None:
+            await session.prompt(prompt, turn_limit())
+        run.turns = session.turns
+        on_turn(session.turns)
+        output = await session.read()
+        run.reconnects += output.reconnects
+        _check_turn(output, run)
+        return output
+
+    output = await turn(None)
+    found = extract_patch(output.stdout)
+    if isinstance(found, NoBlock):
+        found = extract_patch(
+            (await turn(collect_reminder(spec.mount_path, spec.base_sha, spec.key))).stdout
+        )
+        if isinstance(found, NoBlock):
+            raise AgentFailure(
+                Stage.COLLECT,
+                "the agent did not run the collect command, even after a reminder turn",
+            )
+    if isinstance(found, PatchFound):
+        run.patch, run.patch_base_sha = found.patch, found.base_sha
+        return found.patch
+    assert isinstance(found, PatchDamaged)
+    run.patch_base_sha = found.base_sha
+    patch = await _read_slices(found, spec.key, turn)
+    run.patch = patch
+    return patch
+
+
+async def _read_slices(
+    damaged: PatchDamaged,
+    key: str,
+    turn: Callable[[str | None], Any],
+) -> bytes:
+    try:
+        assembler = SliceAssembler.for_damaged(damaged)
+        for _ in range(MAX_SLICE_TURNS):
+            request = assembler.next_request()
+            if request is None:
+                break
+            output: TurnOutput = await turn(slice_instructions(key, request.offset, request.length))
+            patch = assembler.accept(extract_slice(output.stdout, request))
+            if patch is not None:
+                return patch
+        if assembler.patch is not None:
+            return assembler.patch
+    except (SliceRetrievalError, PatchIntegrityError) as exc:
+        raise AgentFailure(Stage.COLLECT, f"patch retrieval failed: {exc}") from None
+    raise AgentFailure(
+        Stage.COLLECT, f"patch retrieval needed more than {MAX_SLICE_TURNS} slice turns"
+    )
+
+
+def _check_turn(output: TurnOutput, run: AgentRun) -> None:
+    """Fail on a turn that did not end well, by the server's or the runtime's account."""
+    verdict = read_verdict(output.stdout)
+    if verdict.summary and run.summary is None:
+        run.summary = verdict.summary  # the task turn's closing words, not a follow-up's
+    if verdict.cost_usd is not None:
+        run.cost_usd = (run.cost_usd or 0.0) + verdict.cost_usd
+    if output.end == "stale":
+        raise AgentFailure(Stage.AGENT, "the session went stale (no output for too long)")
+    if output.end == "terminated":
+        raise AgentFailure(Stage.AGENT, "the session was terminated")
+    if output.end == "error":
+        raise AgentFailure(Stage.AGENT, "the session failed (AoD reported an error)")
+    if output.exit_code != 0:
+        tail = _last_line(output.stderr)
+        raise AgentFailure(
+            Stage.AGENT,
+            f"the agent exited with code {output.exit_code}" + (f": {tail}" if tail else ""),
+        )
+    if verdict.failed:
+        raise AgentFailure(Stage.AGENT, verdict.reason or "the agent reported an error")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return lines[-1][:200] if lines else ""

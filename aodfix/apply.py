@@ -1,0 +1,140 @@
+"""Run a batch for real: clients from the environment, signals, the report files.
+
+SIGINT and SIGTERM cancel the batch; the orchestrator then terminates and deletes every
+session it still holds (bounded), and the report of what finished is written before the
+process exits 130.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from aod import AsyncClient
+
+from aodfix.batch import Batch, BatchOptions, BatchRun
+from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.manifest import Manifest
+from aodfix.plan import RepoJob
+from aodfix.progress import Progress
+from aodfix.redact import register_secret
+from aodfix.report.files import write_reports
+from aodfix.report.models import Report
+
+DEFAULT_AOD_URL = "http://localhost:8777"
+
+
+class ConfigurationError(Exception):
+    """A required setting is missing; nothing ran."""
+
+
+@dataclass(frozen=True)
+class AodSettings:
+    url: str
+    token: str
+    agent_id: str
+
+    def __repr__(self) -> str:
+        return f"AodSettings(url={self.url!r}, agent_id={self.agent_id!r})"
+
+    @classmethod
+    def from_env(cls, manifest: Manifest, environ: Mapping[str, str] | None = None) -> AodSettings:
+        env = os.environ if environ is None else environ
+        token = env.get("AOD_API_TOKEN", "")
+        if not token:
+            raise ConfigurationError("AOD_API_TOKEN is not set (the Agent on Demand API token)")
+        register_secret(token)
+        agent = manifest.agent or env.get("AOD_AGENT_ID", "")
+        if not agent:
+            raise ConfigurationError(
+                f"{manifest.path}: no agent: set `agent:` in the manifest or AOD_AGENT_ID"
+            )
+        return cls(url=env.get("AOD_API_URL") or DEFAULT_AOD_URL, token=token, agent_id=agent)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    report: Report
+    paths: dict[str, Path]
+    run: BatchRun
+
+    @property
+    def exit_code(self) -> int:
+        if self.report.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if self.report.ok else EXIT_FAILED
+
+
+def run_apply(
+    manifest: Manifest,
+    jobs: Sequence[RepoJob],
+    *,
+    dry_run: bool,
+    concurrency: int,
+    report_dir: Path,
+    resume: bool,
+    progress: Progress,
+    environ: Mapping[str, str] | None = None,
+) -> ApplyResult:
+    """Run the batch to its end (or interruption) and write the report files."""
+    aod = AodSettings.from_env(manifest, environ)
+    github = GitHubSettings.from_env(dict(os.environ if environ is None else environ))
+    if not github.token and not dry_run:
+        raise ConfigurationError("GITHUB_TOKEN (or GH_TOKEN) is not set; it is needed to push")
+    options = BatchOptions(
+        agent_id=aod.agent_id,
+        environment_id=manifest.environment,
+        dry_run=dry_run,
+        concurrency=concurrency,
+        timeout=float(manifest.timeout),
+        report_dir=report_dir,
+        resume=resume,
+    )
+    report, run = asyncio.run(_run(manifest, jobs, options, aod, github, progress))
+    paths = write_reports(report, report_dir)
+    return ApplyResult(report=report, paths=paths, run=run)
+
+
+async def _run(
+    manifest: Manifest,
+    jobs: Sequence[RepoJob],
+    options: BatchOptions,
+    aod: AodSettings,
+    github: GitHubSettings,
+    progress: Progress,
+) -> tuple[Report, BatchRun]:
+    gateway = GitHubGateway(github)
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _interrupt, main, gateway)
+    try:
+        # One connection per streaming session plus room for creates and deletes: httpx's
+        # default pool (100) would starve a batch running near that many sessions.
+        limits = httpx.Limits(max_connections=options.concurrency * 2 + 20)
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+        async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
+            batch = Batch(manifest, jobs, options, aod=client, github=gateway, progress=progress)
+            task = asyncio.ensure_future(batch.execute())
+            try:
+                report = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                task.cancel()  # the batch cleans up its sessions and returns what finished
+                report = await task
+            return report, batch.run
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        gateway.close()
+
+
+def _interrupt(main: asyncio.Task[object], gateway: GitHubGateway) -> None:
+    gateway.close()  # wakes threads waiting out a GitHub rate limit
+    main.cancel()

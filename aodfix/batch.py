@@ -1,0 +1,458 @@
+"""The orchestrator: every repository through resolve → agent → verify → publish.
+
+One event loop and one ``aod.AsyncClient`` drive all sessions; the quota gate bounds how
+many are active and adapts to the server's 429s. Blocking PyGithub/GitPython work runs in
+a separate, bounded thread pool, so git and GitHub never hold an agent slot: a session is
+deleted as soon as its patch is in hand. Each repository ends in exactly one
+``RepoResult``, appended to the state file the moment it is known; one repository's
+exception never touches another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aod import AsyncClient
+from aod.errors import AodHTTPError, ValidationError
+
+from aodfix.agent.collect import AgentFailure, AgentRun, SessionSpec, collect_patch
+from aodfix.agent.quota import QuotaGate
+from aodfix.agent.session import AgentSession, SessionRegistry, delete_session
+from aodfix.forge.errors import ForgeError, RepositorySkipped, one_line
+from aodfix.forge.git_work import Checkout, GitIdentity, GitRemote
+from aodfix.forge.github_client import GitHubGateway
+from aodfix.forge.pr_body import render_body, workflow_run_url
+from aodfix.forge.pulls import PullRequestRequest, open_or_update
+from aodfix.forge.resolve import ResolvedRepository, resolve_repository
+from aodfix.manifest import Manifest
+from aodfix.patch import Diffstat, PatchFormatError, check_policy, inspect_patch, patch_key
+from aodfix.plan import RepoJob
+from aodfix.progress import Progress, SilentProgress
+from aodfix.report.models import (
+    ErrorInfo,
+    PullRequestRef,
+    RepoResult,
+    Report,
+    Stage,
+    Status,
+    Timings,
+)
+from aodfix.state import FINAL_FOR_RESUME, StateWriter, read_results, state_path
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CLEANUP_TIMEOUT = 30.0
+MOUNT_ROOT = "/workspace"
+GITHUB_COM = "https://github.com"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    agent_id: str
+    environment_id: str | None
+    dry_run: bool
+    concurrency: int
+    timeout: float
+    report_dir: Path
+    resume: bool = False
+    forge_workers: int = 8
+    scratch_dir: Path | None = None
+
+
+@dataclass
+class BatchRun:
+    """Counters a caller (or a test) reads after the run."""
+
+    registry: SessionRegistry = field(default_factory=SessionRegistry)
+    peak_sessions: int = 0
+    rate_limited: int = 0
+
+
+class Batch:
+    """One run of one manifest's jobs."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        jobs: Sequence[RepoJob],
+        options: BatchOptions,
+        *,
+        aod: AsyncClient,
+        github: GitHubGateway,
+        progress: Progress | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.manifest = manifest
+        self.jobs = list(jobs)
+        self.options = options
+        self.aod = aod
+        self.github = github
+        self.progress = progress or SilentProgress()
+        self.clock = clock
+        self.gate = QuotaGate(options.concurrency)
+        self.run = BatchRun()
+        self.author = GitIdentity.parse(manifest.commit.author)
+        self.run_url = workflow_run_url()
+        self._executor = ThreadPoolExecutor(
+            max_workers=options.forge_workers, thread_name_prefix="aodfix-forge"
+        )
+
+    async def execute(self) -> Report:
+        """Run every job; on cancellation clean up, then return the partial report."""
+        started = _now()
+        path = state_path(self.options.report_dir, self.manifest.name)
+        previous = read_results(path) if self.options.resume else {}
+        results: dict[str, RepoResult] = {}
+        interrupted = False
+        with StateWriter(path) as state:
+            tasks: dict[str, asyncio.Task[RepoResult]] = {}
+            for job in self.jobs:
+                done = previous.get(job.repository)
+                if done is not None and done.status in FINAL_FOR_RESUME:
+                    results[job.repository] = done
+                    continue
+                tasks[job.repository] = asyncio.create_task(self._settle(job, state))
+            try:
+                for repository, task in tasks.items():
+                    results[repository] = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                interrupted = True
+                await self._cancel_all(tasks, results, state)
+            finally:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self.run.peak_sessions = self.gate.peak
+                self.run.rate_limited = self.gate.rate_limited
+        ordered = [results[job.repository] for job in self.jobs if job.repository in results]
+        return Report(
+            manifest_name=self.manifest.name,
+            manifest_path=str(self.manifest.path),
+            dry_run=self.options.dry_run,
+            started_at=started,
+            finished_at=_now(),
+            results=ordered,
+            interrupted=interrupted,
+        )
+
+    async def _cancel_all(
+        self,
+        tasks: dict[str, asyncio.Task[RepoResult]],
+        results: dict[str, RepoResult],
+        state: StateWriter,
+    ) -> None:
+        """Cancel in-flight repositories, wait for their sessions to go, sweep what is left."""
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.wait(tasks.values(), timeout=CLEANUP_TIMEOUT)
+        for repository, task in tasks.items():
+            if repository in results:
+                continue
+            if task.done() and not task.cancelled() and task.exception() is None:
+                results[repository] = task.result()
+            else:
+                result = RepoResult(
+                    repository=repository,
+                    status=Status.FAILED,
+                    error=ErrorInfo(Stage.INTERRUPTED, "the batch was interrupted"),
+                )
+                results[repository] = result
+                state.append(result)
+        await self._sweep()
+
+    async def _sweep(self) -> None:
+        """Delete any session a cancelled repository could not delete itself."""
+        leftovers = list(self.run.registry.open)
+        if not leftovers:
+            return
+
+        async def one(session_id: str) -> None:
+            try:
+                await delete_session(self.aod, session_id, terminate_first=True)
+                self.run.registry.open.discard(session_id)
+                self.run.registry.deleted += 1
+            except (AodHTTPError, OSError) as exc:
+                log.warning("could not delete session %s: %s", session_id, exc)
+
+        await asyncio.wait_for(
+            asyncio.gather(*(one(s) for s in leftovers), return_exceptions=True),
+            CLEANUP_TIMEOUT,
+        )
+
+    async def _settle(self, job: RepoJob, state: StateWriter) -> RepoResult:
+        """Run one repository to exactly one result, whatever happens inside."""
+        outcome = _Outcome(job.repository, started=self.clock())
+        try:
+            await self._process(job, outcome)
+        except asyncio.CancelledError:
+            outcome.fail(Stage.INTERRUPTED, "the batch was interrupted")
+            result = outcome.result(self.clock())
+            state.append(result)
+            raise
+        except ForgeError as exc:
+            outcome.fail(exc.stage, exc.message)
+        except RepositorySkipped as exc:
+            outcome.status = Status.SKIPPED
+            outcome.error = ErrorInfo(exc.stage, exc.reason)
+        except AgentFailure as exc:
+            outcome.fail(exc.stage, exc.message)
+        except Exception as exc:  # one repository's bug must not stop the batch
+            log.debug("unexpected error in %s", job.repository, exc_info=True)
+            outcome.fail(outcome.stage, f"internal error: {type(exc).__name__}: {exc}")
+        result = outcome.result(self.clock())
+        state.append(result)
+        self.progress.finished(result)
+        return result
+
+    async def _process(self, job: RepoJob, outcome: _Outcome) -> None:
+        if job.skip:
+            outcome.status = Status.SKIPPED
+            outcome.error = ErrorInfo(Stage.RESOLVE, "skip: true in the manifest")
+            return
+        self._stage(outcome, Stage.RESOLVE, "resolving")
+        resolved = await self._thread(
+            resolve_repository,
+            self.github,
+            job.repository,
+            job.base,
+            need_push=not self.options.dry_run,
+        )
+        job = job.for_base(self.manifest, resolved.base)
+        outcome.branch, outcome.base, outcome.base_sha = (
+            job.branch,
+            resolved.base,
+            resolved.base_sha,
+        )
+
+        patch = await self._agent_stage(job, resolved, outcome)
+        if not patch:
+            outcome.status = Status.NO_CHANGES
+            return
+        outcome.patch = patch.decode("utf-8", "replace")
+        self._stage(outcome, Stage.POLICY, "verifying")
+        try:
+            summary = inspect_patch(patch)
+        except PatchFormatError as exc:
+            raise ForgeError(Stage.POLICY, f"the patch is not a valid git diff: {exc}") from None
+        outcome.diffstat = summary.diffstat
+        violations = check_policy(
+            summary,
+            patch,
+            max_files=self.manifest.policy.max_files,
+            max_patch_bytes=self.manifest.policy.max_patch_bytes,
+            forbidden_paths=self.manifest.policy.forbidden_paths,
+        )
+        if violations:
+            more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+            raise ForgeError(Stage.POLICY, "policy: " + "; ".join(violations[:3]) + more)
+        await self._publish(job, resolved, patch, summary.diffstat, outcome)
+
+    async def _agent_stage(
+        self, job: RepoJob, resolved: ResolvedRepository, outcome: _Outcome
+    ) -> bytes:
+        self._stage(outcome, Stage.AGENT, "queued")
+        queued_at = self.clock()
+        session = AgentSession(self.aod, self.gate, self.run.registry)
+        mount = f"{MOUNT_ROOT}/{job.repo}"
+        resource: dict[str, Any] = {
+            "type": "github_repository",
+            "url": self.github.settings.web_url(job.repository),
+            "mount_path": mount,
+        }
+        if resolved.private and self.github.settings.token:
+            resource["authorization_token"] = self.github.settings.token
+        spec = SessionSpec(
+            agent_id=self.options.agent_id,
+            environment_id=self.options.environment_id,
+            prompt=job.prompt,
+            resources=[resource],
+            mount_path=mount,
+            base_sha=resolved.base_sha,
+            base_branch=None if resolved.base_is_default else resolved.base,
+            key=patch_key(self.manifest.name, job.repository),
+        )
+        run = AgentRun()
+        session_started: float | None = None
+
+        def on_turn(turn: int) -> None:
+            nonlocal session_started
+            if session_started is None:
+                session_started = self.clock()
+                outcome.queued = session_started - queued_at
+            self.progress.stage(job.repository, f"agent turn {turn}")
+
+        try:
+            return await collect_patch(
+                session, spec, run, timeout=self.options.timeout, on_turn=on_turn
+            )
+        except ValidationError as exc:
+            raise AgentFailure(Stage.AGENT, _explain_validation(exc, resource["url"])) from None
+        except AodHTTPError as exc:
+            raise AgentFailure(
+                Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}"
+            ) from None
+        finally:
+            await session.close()
+            if session_started is not None:
+                outcome.session = self.clock() - session_started
+            outcome.session_id = run.session_id
+            outcome.turns = run.turns
+            outcome.summary = run.summary
+            outcome.cost_usd = run.cost_usd
+
+    async def _publish(
+        self,
+        job: RepoJob,
+        resolved: ResolvedRepository,
+        patch: bytes,
+        diffstat: Diffstat,
+        outcome: _Outcome,
+    ) -> None:
+        settings = self.github.settings
+        remote = GitRemote.for_repository(settings.server_url, resolved.full_name, settings.token)
+        three_way = not resolved.base_is_default
+        self._stage(outcome, Stage.APPLY, "applying")
+        if self.options.dry_run:
+            await self._thread(self._check_only, remote, resolved.base_sha, patch, three_way)
+            outcome.status = Status.DRY_RUN
+            return
+
+        def commit_and_push() -> tuple[bool, str]:
+            with Checkout(remote, resolved.base_sha, self.options.scratch_dir) as checkout:
+                checkout.fetch_base()
+                checkout.apply_and_commit(
+                    patch,
+                    message=job.commit_message,
+                    author=self.author,
+                    batch=self.manifest.name,
+                    three_way=three_way,
+                )
+                update = checkout.publish(job.branch, self.manifest.name)
+                return update.pushed, update.commit_sha
+
+        pushed, _sha = await self._thread(commit_and_push)
+        self._stage(outcome, Stage.PULL_REQUEST, "pull request")
+        body = render_body(
+            self.manifest.pull_request.body,
+            {
+                "repository": job.repository,
+                "owner": job.owner,
+                "repo": job.repo,
+                "base": resolved.base,
+                "name": self.manifest.name,
+            },
+            batch=self.manifest.name,
+            summary=outcome.summary,
+            diffstat=diffstat,
+            session_id=outcome.session_id or "",
+            run_url=self.run_url,
+        )
+        want = PullRequestRequest(
+            branch=job.branch,
+            base=resolved.base,
+            title=job.title,
+            body=body,
+            draft=job.draft,
+            labels=job.labels,
+            reviewers=job.reviewers,
+            team_reviewers=job.team_reviewers,
+            assignees=job.assignees,
+        )
+        pr = await self._thread(open_or_update, self.github, resolved, want, branch_moved=pushed)
+        outcome.pull_request = PullRequestRef(pr.number, pr.url)
+        if pr.created:
+            outcome.status = Status.PR_OPENED
+        elif pushed:
+            outcome.status = Status.PR_UPDATED
+        else:
+            outcome.status = Status.UNCHANGED
+
+    def _check_only(self, remote: GitRemote, base_sha: str, patch: bytes, three_way: bool) -> None:
+        with Checkout(remote, base_sha, self.options.scratch_dir) as checkout:
+            checkout.fetch_base()
+            check = checkout.check(patch, three_way=three_way)
+            if not check.applies:
+                raise ForgeError(
+                    Stage.APPLY, f"patch does not apply on {base_sha[:12]}: {check.message}"
+                )
+
+    async def _thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def _stage(self, outcome: _Outcome, stage: Stage, label: str) -> None:
+        outcome.stage = stage
+        self.progress.stage(outcome.repository, label)
+
+
+@dataclass
+class _Outcome:
+    """A repository's result while it is being worked out."""
+
+    repository: str
+    started: float
+    stage: Stage = Stage.RESOLVE
+    status: Status = Status.FAILED
+    error: ErrorInfo | None = None
+    branch: str | None = None
+    base: str | None = None
+    base_sha: str | None = None
+    pull_request: PullRequestRef | None = None
+    session_id: str | None = None
+    diffstat: Diffstat | None = None
+    turns: int = 0
+    cost_usd: float | None = None
+    summary: str | None = None
+    patch: str | None = None
+    queued: float = 0.0
+    session: float = 0.0
+
+    def fail(self, stage: Stage, message: str) -> None:
+        self.status = Status.FAILED
+        self.error = ErrorInfo(stage, one_line(message))
+
+    def result(self, now: float) -> RepoResult:
+        keep_patch = self.status in (Status.DRY_RUN, Status.FAILED, Status.SKIPPED)
+        return RepoResult(
+            repository=self.repository,
+            status=self.status,
+            branch=self.branch,
+            base=self.base,
+            base_sha=self.base_sha,
+            pull_request=self.pull_request,
+            session_id=self.session_id,
+            diffstat=self.diffstat,
+            error=self.error,
+            timings=Timings(
+                queued=round(self.queued, 3),
+                session=round(self.session, 3),
+                total=round(now - self.started, 3),
+            ),
+            turns=self.turns,
+            cost_usd=self.cost_usd,
+            summary=self.summary,
+            patch=self.patch if keep_patch else None,
+        )
+
+
+def _explain_validation(exc: ValidationError, url: str) -> str:
+    detail = exc.detail if isinstance(exc.detail, str) else repr(exc.detail)
+    if "github.com" in detail and not url.startswith(GITHUB_COM + "/"):
+        return (
+            f"AoD refused the repository URL {url}: Agent on Demand only clones"
+            " https://github.com repositories, so GitHub Enterprise Server repositories"
+            " cannot be a session resource"
+        )
+    return f"AoD refused the session: {detail}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

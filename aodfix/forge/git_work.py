@@ -1,0 +1,211 @@
+"""The local git side: a shallow checkout of the base commit, the patch, one commit, a push.
+
+Only the base commit is fetched (cost does not grow with history). git is authenticated
+with an ``http.extraHeader`` scoped to the forge's URL and passed through the environment,
+so the token never enters an argv, a URL or an error message. aodfix sets author and
+committer itself on every commit: where it runs there may be no git identity.
+
+A batch branch is only ever replaced when its tip is aodfix's own commit for this batch
+(recognised by the ``Aodfix-Batch`` trailer); a branch someone else pushed to is left
+alone. Pushes use ``--force-with-lease`` against the tip that was inspected.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+import git
+
+from aodfix.forge.errors import ForgeError, RepositorySkipped
+from aodfix.patch import ApplyCheck, apply_patch, check_applies
+from aodfix.redact import register_secret
+from aodfix.report.models import Stage
+
+TRAILER = "Aodfix-Batch"
+
+
+@dataclass(frozen=True)
+class GitIdentity:
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> GitIdentity:
+        name, email = parseaddr(text)
+        if not email:
+            raise ValueError(f"not a 'Name <email>' identity: {text!r}")
+        return cls(name or email.split("@")[0], email)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": self.name,
+            "GIT_COMMITTER_EMAIL": self.email,
+        }
+
+
+@dataclass(frozen=True)
+class GitRemote:
+    """A repository's clone URL and the environment that authenticates git against it."""
+
+    url: str
+    env: dict[str, str]
+
+    @classmethod
+    def for_repository(cls, server_url: str, repository: str, token: str) -> GitRemote:
+        env = {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "",
+            "LC_ALL": "C",
+        }
+        configs: list[tuple[str, str]] = [("credential.helper", "")]
+        if token:
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+            register_secret(basic)
+            configs.append((f"http.{server_url}/.extraHeader", f"Authorization: Basic {basic}"))
+        start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+        for offset, (key, value) in enumerate(configs):
+            env[f"GIT_CONFIG_KEY_{start + offset}"] = key
+            env[f"GIT_CONFIG_VALUE_{start + offset}"] = value
+        env["GIT_CONFIG_COUNT"] = str(start + len(configs))
+        return cls(url=f"{server_url}/{repository}.git", env=env)
+
+
+@dataclass(frozen=True)
+class BranchUpdate:
+    """What publishing did: pushed a new tip, or found the branch already identical."""
+
+    pushed: bool
+    commit_sha: str
+    previous_sha: str | None  # the branch tip before; None when the branch was created
+
+
+class Checkout:
+    """A throwaway local repository holding only the base commit."""
+
+    def __init__(self, remote: GitRemote, base_sha: str, parent: Path | None = None) -> None:
+        self.remote = remote
+        self.base_sha = base_sha
+        self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-", dir=parent))
+        self.repo = git.Repo.init(self.path)
+        self._env = {**remote.env}
+
+    def __enter__(self) -> Checkout:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.repo.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def fetch_base(self) -> None:
+        """Fetch exactly the base commit, depth 1, and check it out."""
+        self._git(
+            Stage.APPLY,
+            "fetch",
+            "--quiet",
+            "--depth=1",
+            "--no-tags",
+            self.remote.url,
+            self.base_sha,
+        )
+        self._git(Stage.APPLY, "checkout", "--quiet", "--detach", self.base_sha)
+
+    def check(self, patch: bytes, *, three_way: bool) -> ApplyCheck:
+        return check_applies(self.path, patch, three_way_fallback=three_way)
+
+    def apply_and_commit(
+        self, patch: bytes, *, message: str, author: GitIdentity, batch: str, three_way: bool
+    ) -> str:
+        """Apply the patch (or fail at stage apply with git's reason) and commit it."""
+        result = apply_patch(self.path, patch, three_way_fallback=three_way)
+        if not result.applies:
+            raise ForgeError(
+                Stage.APPLY, f"patch does not apply on {self.base_sha[:12]}: {result.message}"
+            )
+        message_file = Path(self.repo.git_dir) / "AODFIX_COMMIT_MSG"
+        message_file.write_text(f"{message.rstrip()}\n\n{TRAILER}: {batch}\n", encoding="utf-8")
+        self._git(Stage.APPLY, "add", "--all")
+        self._git(
+            Stage.APPLY,
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            f"--file={message_file}",
+            extra_env=author.env(),
+        )
+        return self.repo.head.commit.hexsha
+
+    def publish(self, branch: str, batch: str) -> BranchUpdate:
+        """Push HEAD to ``branch`` unless the branch already holds the same tree.
+
+        Raises RepositorySkipped when the branch tip is not aodfix's commit for ``batch``.
+        """
+        head = self.repo.head.commit
+        ref = f"refs/heads/{branch}"
+        listed = self._git(Stage.PUSH, "ls-remote", self.remote.url, ref)
+        tip = listed.split()[0] if listed.strip() else None
+        if tip is not None:
+            self._git(
+                Stage.PUSH,
+                "fetch",
+                "--quiet",
+                "--depth=1",
+                "--no-tags",
+                self.remote.url,
+                f"+{ref}:refs/aodfix/tip",
+            )
+            tip_commit = self.repo.commit("refs/aodfix/tip")
+            tip = tip_commit.hexsha
+            if not _made_by_batch(str(tip_commit.message), batch):
+                who = f"{tip_commit.author.name} <{tip_commit.author.email}>"
+                raise RepositorySkipped(
+                    Stage.PUSH,
+                    f"branch {branch} has a commit not made by this aodfix batch (tip"
+                    f" {tip[:12]} by {who}); left alone — delete the branch or rename"
+                    " pull_request.branch to run again",
+                )
+            if tip_commit.tree.hexsha == head.tree.hexsha:
+                return BranchUpdate(pushed=False, commit_sha=tip, previous_sha=tip)
+        lease = f"--force-with-lease={ref}:{tip or ''}"
+        self._git(
+            Stage.PUSH, "push", "--quiet", "--no-verify", lease, self.remote.url, f"HEAD:{ref}"
+        )
+        return BranchUpdate(pushed=True, commit_sha=head.hexsha, previous_sha=tip)
+
+    def _git(
+        self,
+        stage: Stage,
+        *args: str,
+        extra_env: dict[str, str] | None = None,
+    ) -> str:
+        env = {**self._env, **(extra_env or {})}
+        try:
+            out: str = self.repo.git.execute(
+                ["git", *args],
+                env=env,
+                with_extended_output=False,
+                strip_newline_in_stdout=True,
+            )
+        except git.GitCommandError as exc:
+            stderr = str(exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+            command = args[0] if args else "git"
+            raise ForgeError(stage, f"git {command} failed: {stderr or exc.status}") from None
+        return out
+
+
+def _made_by_batch(message: str, batch: str) -> bool:
+    pattern = re.compile(rf"^{TRAILER}:\s*{re.escape(batch)}\s*$", re.MULTILINE)
+    return bool(pattern.search(message))

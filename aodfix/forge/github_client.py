@@ -1,0 +1,166 @@
+"""One PyGithub client and one write throttle for the whole batch.
+
+GitHub's secondary limits are per token, not per repository (DESIGN.md §6): writes go
+through one lock with a minimum interval, and rate-limit answers are honoured here —
+``Retry-After`` first, then ``X-RateLimit-Reset`` — instead of inside urllib3, which
+ignores ``Retry-After`` on a 403. Transient 5xx answers are retried with backoff. A wait
+that would pass ``max_wait`` gives up with ``GitHubRateLimited`` so the repository is
+reported, not stuck.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import requests
+from github import Auth, Github, GithubException, RateLimitExceededException
+
+from aodfix.redact import register_secret
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+SECONDARY_WAIT_WITHOUT_HEADER = 60.0
+SERVER_ERROR_RETRIES = 4
+
+
+class GitHubRateLimited(Exception):
+    """GitHub asked for a longer pause than the batch is allowed to wait."""
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """Where GitHub is and how to talk to it; the token never leaves this object."""
+
+    api_url: str
+    server_url: str
+    token: str
+    write_interval: float = 1.0
+    max_wait: float = 900.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> GitHubSettings:
+        env = os.environ if environ is None else environ
+        token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
+        register_secret(token)
+        return cls(
+            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
+            token=token,
+            write_interval=float(env.get("AODFIX_GITHUB_WRITE_INTERVAL") or 1.0),
+            max_wait=float(env.get("AODFIX_GITHUB_MAX_WAIT") or 900.0),
+        )
+
+    def __repr__(self) -> str:  # keep the token out of tracebacks and logs
+        return f"GitHubSettings(api_url={self.api_url!r}, server_url={self.server_url!r})"
+
+    def clone_url(self, repository: str) -> str:
+        return f"{self.server_url}/{repository}.git"
+
+    def web_url(self, repository: str) -> str:
+        return f"{self.server_url}/{repository}"
+
+
+class GitHubGateway:
+    """The batch's shared PyGithub client; every call goes through ``read`` or ``write``."""
+
+    def __init__(
+        self,
+        settings: GitHubSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        # retry=None: rate limits and 5xx are handled below, where Retry-After is honoured.
+        # PyGithub's own throttle is off; ``write`` spaces writes for the whole batch.
+        self.github = Github(
+            auth=Auth.Token(settings.token) if settings.token else None,
+            base_url=settings.api_url,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            timeout=30,
+        )
+        self.writes = 0
+        self.rate_limited = 0
+        self._clock = clock
+        self._stop = stop or threading.Event()
+        self._write_lock = threading.Lock()
+        self._last_write = float("-inf")
+
+    def read(self, call: Callable[[], T]) -> T:
+        return self._with_retries(call)
+
+    def write(self, call: Callable[[], T]) -> T:
+        """Run one write call, serialised and spaced with every other write of the batch."""
+        with self._write_lock:
+            wait = self._last_write + self.settings.write_interval - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+            try:
+                return self._with_retries(call)
+            finally:
+                self._last_write = self._clock()
+                self.writes += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self.github.close()
+
+    def _with_retries(self, call: Callable[[], T]) -> T:
+        waited = 0.0
+        server_errors = 0
+        while True:
+            try:
+                return call()
+            except GithubException as exc:
+                pause = _rate_limit_pause(exc, time.time())
+                if pause is not None:
+                    self.rate_limited += 1
+                    if waited + pause > self.settings.max_wait:
+                        raise GitHubRateLimited(
+                            f"GitHub rate limit: asked to wait {pause:.0f} s more after"
+                            f" {waited:.0f} s (AODFIX_GITHUB_MAX_WAIT={self.settings.max_wait:g})"
+                        ) from None
+                elif exc.status >= 500 and server_errors < SERVER_ERROR_RETRIES:
+                    server_errors += 1
+                    pause = 0.5 * 2**server_errors
+                else:
+                    raise
+            except (requests.ConnectionError, requests.Timeout):
+                if server_errors >= SERVER_ERROR_RETRIES:
+                    raise
+                server_errors += 1
+                pause = 0.5 * 2**server_errors
+            self._sleep(pause)
+            waited += pause
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise GitHubRateLimited("interrupted while waiting for GitHub")
+
+
+def _rate_limit_pause(exc: GithubException, now: float) -> float | None:
+    """Seconds GitHub asks us to wait, or None when ``exc`` is not a rate limit."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    limited = isinstance(exc, RateLimitExceededException) or (
+        exc.status in (403, 429)
+        and ("retry-after" in headers or "rate limit" in str(exc.data).lower())
+    )
+    if not limited:
+        return None
+    retry_after = headers.get("retry-after", "")
+    if retry_after.strip().isdigit():
+        return max(1.0, float(retry_after))
+    if headers.get("x-ratelimit-remaining") == "0":
+        reset = headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            return max(1.0, float(reset) - now + 1.0)
+    return SECONDARY_WAIT_WITHOUT_HEADER

@@ -1,0 +1,133 @@
+"""Open or update the batch's one pull request per repository, with as few writes as possible.
+
+A new PR costs at most three writes: create, one issue PATCH that sets labels and
+assignees together, and one review request. An existing PR is edited only when its
+branch moved or its title or body differ. Writes go through the batch's one throttle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github import GithubException
+from github.PullRequest import PullRequest
+
+from aodfix.forge.errors import ForgeError
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
+from aodfix.forge.resolve import ResolvedRepository
+from aodfix.report.models import Stage
+
+
+@dataclass(frozen=True)
+class PullRequestRequest:
+    """What the PR should look like."""
+
+    branch: str
+    base: str
+    title: str
+    body: str
+    draft: bool
+    labels: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    team_reviewers: tuple[str, ...]
+    assignees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PullRequestOutcome:
+    number: int
+    url: str
+    created: bool
+    edited: bool
+
+
+def find_open_pull(
+    gateway: GitHubGateway, repo: ResolvedRepository, branch: str
+) -> PullRequest | None:
+    """The open PR whose head is ``branch`` in the same repository, if any."""
+    owner = repo.full_name.split("/")[0]
+
+    def first() -> PullRequest | None:
+        for pull in repo.handle.get_pulls(state="open", head=f"{owner}:{branch}"):
+            return pull
+        return None
+
+    return gateway.read(first)
+
+
+def open_or_update(
+    gateway: GitHubGateway,
+    repo: ResolvedRepository,
+    want: PullRequestRequest,
+    *,
+    branch_moved: bool,
+) -> PullRequestOutcome:
+    """Make the batch's PR match ``want``; errors fail the repository at stage pull_request."""
+    try:
+        existing = find_open_pull(gateway, repo, want.branch)
+        if existing is None:
+            try:
+                return _create(gateway, repo, want)
+            except GithubException as exc:
+                if exc.status != 422 or "already exists" not in str(exc.data):
+                    raise
+                existing = find_open_pull(gateway, repo, want.branch)  # lost a race
+                if existing is None:
+                    raise
+        return _update(gateway, existing, want, branch_moved=branch_moved)
+    except GitHubRateLimited as exc:
+        raise ForgeError(
+            Stage.PULL_REQUEST,
+            f"{exc}; the branch is pushed — run again with --resume to open the pull request",
+        ) from None
+    except GithubException as exc:
+        raise ForgeError(
+            Stage.PULL_REQUEST, f"GitHub refused the pull request: {_why(exc)}"
+        ) from None
+
+
+def _create(
+    gateway: GitHubGateway, repo: ResolvedRepository, want: PullRequestRequest
+) -> PullRequestOutcome:
+    pull = gateway.write(
+        lambda: repo.handle.create_pull(
+            base=want.base, head=want.branch, title=want.title, body=want.body, draft=want.draft
+        )
+    )
+    if want.labels or want.assignees:
+        issue = gateway.read(pull.as_issue)
+        gateway.write(lambda: issue.edit(labels=list(want.labels), assignees=list(want.assignees)))
+    if want.reviewers or want.team_reviewers:
+        gateway.write(
+            lambda: pull.create_review_request(
+                reviewers=list(want.reviewers), team_reviewers=list(want.team_reviewers)
+            )
+        )
+    return PullRequestOutcome(pull.number, pull.html_url, created=True, edited=False)
+
+
+def _update(
+    gateway: GitHubGateway, pull: PullRequest, want: PullRequestRequest, *, branch_moved: bool
+) -> PullRequestOutcome:
+    """Refresh title and body after a new push; leave a PR whose branch did not move alone."""
+    edited = False
+    if branch_moved and (pull.title != want.title or (pull.body or "") != want.body):
+        gateway.write(lambda: pull.edit(title=want.title, body=want.body))
+        edited = True
+    present = {label.name for label in pull.labels}
+    missing = [name for name in want.labels if name not in present]
+    if missing:
+        gateway.write(lambda: pull.add_to_labels(*missing))
+        edited = True
+    return PullRequestOutcome(pull.number, pull.html_url, created=False, edited=edited)
+
+
+def _why(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or exc.data or "no message")
+    details = [
+        str(e.get("message") or e.get("code"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    return f"HTTP {exc.status}: {message}" + (f" ({'; '.join(details)})" if details else "")

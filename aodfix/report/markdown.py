@@ -1,0 +1,79 @@
+"""``report.md``: the batch at a glance, for a terminal, a PR comment or a job summary."""
+
+from __future__ import annotations
+
+from aodfix.report.models import RepoResult, Report, Status
+
+STATUS_LABEL = {
+    Status.PR_OPENED: "PR opened",
+    Status.PR_UPDATED: "PR updated",
+    Status.UNCHANGED: "unchanged",
+    Status.NO_CHANGES: "no changes",
+    Status.DRY_RUN: "dry run",
+    Status.FAILED: "failed",
+    Status.SKIPPED: "skipped",
+}
+MAX_PATCH_CHARS = 50_000
+
+
+def render_markdown(report: Report) -> str:
+    title = f"# aodfix: {report.manifest_name}" + (" (dry run)" if report.dry_run else "")
+    lines = [title, ""]
+    if report.interrupted:
+        lines += ["**The batch was interrupted**; repositories not finished are marked failed.", ""]
+    counts = [f"{n} {STATUS_LABEL[Status(s)]}" for s, n in report.totals.items() if n]
+    lines += [
+        f"{len(report.results)} repositories: " + (", ".join(counts) or "none") + ".",
+        "",
+        f"Started {report.started_at}, finished {report.finished_at or '-'}.",
+        "",
+        "| Repository | Status | Pull request | Changes | Turns | Time | Detail |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    lines += [_row(r) for r in report.results]
+    patches = [r for r in report.results if r.patch]
+    if patches:
+        lines += ["", "## Patches", ""]
+        for result in patches:
+            lines += _patch_section(result)
+    return "\n".join(lines) + "\n"
+
+
+def _row(result: RepoResult) -> str:
+    pr = (
+        f"[#{result.pull_request.number}]({result.pull_request.url})" if result.pull_request else ""
+    )
+    changes = ""
+    if result.diffstat is not None:
+        d = result.diffstat
+        changes = f"{d.files} files, +{d.additions} -{d.deletions}"
+    detail = ""
+    if result.error is not None:
+        detail = f"{result.error.stage.value}: {result.error.message}"
+    cells = [
+        f"`{result.repository}`",
+        STATUS_LABEL[result.status],
+        pr,
+        changes,
+        str(result.turns or ""),
+        f"{result.timings.total:.0f} s",
+        detail,
+    ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _patch_section(result: RepoResult) -> list[str]:
+    patch = result.patch or ""
+    shortened = len(patch) > MAX_PATCH_CHARS
+    if shortened:
+        patch = patch[:MAX_PATCH_CHARS]
+    fence = "~~~~" if "~~~" in patch else "~~~"
+    summary = f"{result.repository} ({STATUS_LABEL[result.status]})"
+    body = [f"<details><summary>{summary}</summary>", "", f"{fence}diff", patch.rstrip("\n"), fence]
+    if shortened:
+        body += ["", "_Patch shortened; the full text is in report.json._"]
+    return [*body, "", "</details>", ""]

@@ -1,0 +1,34 @@
+"""The state file survives a torn last line and keeps only the latest result per repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aodfix.report.models import ErrorInfo, PullRequestRef, RepoResult, Stage, Status
+from aodfix.state import FINAL_FOR_RESUME, StateWriter, read_results
+
+
+def test_round_trip_latest_wins_and_torn_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "b.state.jsonl"
+    failed = RepoResult("acme/api", Status.FAILED, error=ErrorInfo(Stage.AGENT, "exit 1"))
+    opened = RepoResult("acme/api", Status.PR_OPENED, pull_request=PullRequestRef(3, "u"))
+    other = RepoResult("acme/web", Status.NO_CHANGES)
+    with StateWriter(path) as state:
+        state.append(failed)
+        state.append(other)
+        state.append(opened)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"result": {"repository": "acme/torn", "sta')  # a crash mid-write
+    results = read_results(path)
+    assert set(results) == {"acme/api", "acme/web"}
+    assert results["acme/api"] == opened
+    assert results["acme/web"] == other
+
+
+def test_failed_results_are_retried_on_resume() -> None:
+    assert Status.FAILED not in FINAL_FOR_RESUME
+    assert {Status.PR_OPENED, Status.NO_CHANGES, Status.SKIPPED} <= FINAL_FOR_RESUME
+
+
+def test_missing_state_file_is_empty(tmp_path: Path) -> None:
+    assert read_results(tmp_path / "none.jsonl") == {}

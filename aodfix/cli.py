@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "apply": "apply",
     "emulator": "emulator",
     "plan": "plan",
+    "report": "report",
     "schema": "schema",
     "validate": "validate",
 }

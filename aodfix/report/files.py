@@ -7,17 +7,19 @@ import os
 from pathlib import Path
 
 from aodfix.redact import redact
+from aodfix.report.html import render_html
 from aodfix.report.markdown import render_markdown
 from aodfix.report.models import Report
 
 
 def write_reports(report: Report, report_dir: Path) -> dict[str, Path]:
-    """Write ``report.json`` and ``report.md`` (redacted, atomically); return their paths."""
+    """Write ``report.json``, ``report.md`` and ``report.html`` (redacted, atomically)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(report)
     paths = {
         "json": _write(report_dir / "report.json", json.dumps(report.to_dict(), indent=2)),
         "md": _write(report_dir / "report.md", markdown),
+        "html": _write(report_dir / "report.html", render_html(report)),
     }
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

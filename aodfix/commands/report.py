@@ -1,0 +1,46 @@
+"""``aodfix report REPORT.json``: re-render a saved report as Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from aodfix.report.html import render_html
+from aodfix.report.markdown import render_markdown
+from aodfix.report.models import Report
+
+
+@click.command("report")
+@click.argument(
+    "report_path", metavar="REPORT.json", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def command(report_path: Path, fmt: str, output: Path | None) -> None:
+    """Print a saved report in another format."""
+    try:
+        data = json.loads(report_path.read_text(encoding="utf-8"))
+        report = Report.from_dict(data)
+    except OSError as exc:
+        raise click.ClickException(f"{report_path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{report_path}: not an aodfix report ({exc})") from None
+    if fmt == "md":
+        text = render_markdown(report)
+    elif fmt == "html":
+        text = render_html(report)
+    else:
+        text = json.dumps(report.to_dict(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -29,10 +29,12 @@ def command(report_path: Path, fmt: str, output: Path | None) -> None:
     """Print a saved report in another format."""
     try:
         data = json.loads(report_path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise ValueError("no results list")
         report = Report.from_dict(data)
     except OSError as exc:
         raise click.ClickException(f"{report_path}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise click.ClickException(f"{report_path}: not an aodfix report ({exc})") from None
     if fmt == "md":
         text = render_markdown(report)

@@ -282,16 +282,16 @@ class Batch:
         run = AgentRun()
         session_started: float | None = None
 
-        def on_turn(turn: int) -> None:
+        def on_stage(label: str) -> None:
             nonlocal session_started
             if session_started is None:
                 session_started = self.clock()
                 outcome.queued = session_started - queued_at
-            self.progress.stage(job.repository, f"agent turn {turn}")
+            self.progress.stage(job.repository, label)
 
         try:
             return await collect_patch(
-                session, spec, run, timeout=self.options.timeout, on_turn=on_turn
+                session, spec, run, timeout=self.options.timeout, on_stage=on_stage
             )
         except ValidationError as exc:
             raise AgentFailure(Stage.AGENT, _explain_validation(exc, resource["url"])) from None
@@ -319,7 +319,7 @@ class Batch:
         settings = self.github.settings
         remote = GitRemote.for_repository(settings.server_url, resolved.full_name, settings.token)
         three_way = not resolved.base_is_default
-        self._stage(outcome, Stage.APPLY, "applying")
+        self._stage(outcome, Stage.APPLY, "pushing" if not self.options.dry_run else "checking")
         if self.options.dry_run:
             await self._thread(self._check_only, remote, resolved.base_sha, patch, three_way)
             outcome.status = Status.DRY_RUN
@@ -339,7 +339,7 @@ class Batch:
                 return update.pushed, update.commit_sha
 
         pushed, _sha = await self._thread(commit_and_push)
-        self._stage(outcome, Stage.PULL_REQUEST, "pull request")
+        self._stage(outcome, Stage.PULL_REQUEST, "PR")
         body = render_body(
             self.manifest.pull_request.body,
             {

@@ -11,6 +11,12 @@ import sys
 import time
 from typing import IO, Protocol
 
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.markup import escape
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+
 from aodfix.redact import redact
 from aodfix.report.models import RepoResult
 
@@ -70,3 +76,57 @@ class JsonProgress:
         event = {"time": round(time.time(), 3), **event}
         self.stream.write(redact(json.dumps(event, ensure_ascii=False)) + "\n")
         self.stream.flush()
+
+
+class LiveProgress:
+    """A live terminal view: one bar for the batch, a line per repository in flight."""
+
+    def __init__(self, total: int, console: Console | None = None) -> None:
+        self.total = total
+        self.console = console or Console(stderr=True)
+        self.done = 0
+        self.counts: dict[str, int] = {}
+        self.active: dict[str, tuple[str, float]] = {}
+        self._live = Live(get_renderable=self._render, console=self.console, refresh_per_second=4)
+
+    def __enter__(self) -> LiveProgress:
+        self._live.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._live.stop()
+
+    def stage(self, repository: str, stage: str) -> None:
+        _, since = self.active.get(repository, (stage, time.monotonic()))
+        self.active[repository] = (stage, since)
+
+    def finished(self, result: RepoResult) -> None:
+        self.active.pop(result.repository, None)
+        self.done += 1
+        self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
+        detail = ""
+        if result.error is not None:
+            detail = f" [dim]{escape(result.error.stage.value)}: {escape(result.error.message)}"
+        elif result.pull_request is not None:
+            detail = f" [dim]{escape(result.pull_request.url)}"
+        colour = "red" if result.status.value == "failed" else "green"
+        self.console.print(
+            redact(f"[{colour}]{result.status.value}[/] {escape(result.repository)}{detail}")
+        )
+
+    def _render(self) -> RenderableType:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
+        header = Table.grid(padding=(0, 1))
+        header.add_row(
+            ProgressBar(total=max(self.total, 1), completed=self.done, width=40),
+            f"{self.done}/{self.total}",
+            counts,
+        )
+        rows = Table.grid(padding=(0, 2))
+        now = time.monotonic()
+        shown = sorted(self.active.items(), key=lambda item: item[1][1])
+        for repository, (stage, since) in shown[:30]:
+            rows.add_row(escape(repository), escape(stage), f"{now - since:5.0f} s")
+        if len(shown) > 30:
+            rows.add_row(f"… and {len(shown) - 30} more", "", "")
+        return Group(header, rows)

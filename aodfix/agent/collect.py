@@ -76,7 +76,7 @@ async def collect_patch(
     run: AgentRun,
     *,
     timeout: float,
-    on_turn: Callable[[int], None] = lambda _turn: None,
+    on_stage: Callable[[str], None] = lambda _stage: None,
     clock: Callable[[], float] = time.monotonic,
 ) -> bytes:
     """Drive the session to a verified patch (possibly empty); raises AgentFailure.
@@ -103,9 +103,10 @@ async def collect_patch(
         environment_id=spec.environment_id,
     )
     deadline = clock() + timeout
+    on_stage("provisioning")
     try:
         async with asyncio.timeout(timeout):
-            return await _turns(session, spec, run, turn_limit, on_turn)
+            return await _turns(session, spec, run, turn_limit, on_stage)
     except TimeoutError:
         raise AgentFailure(
             Stage.AGENT, f"the session passed its {timeout:g} s deadline and was terminated"
@@ -117,15 +118,15 @@ async def _turns(
     spec: SessionSpec,
     run: AgentRun,
     turn_limit: Callable[[], int],
-    on_turn: Callable[[int], None],
+    on_stage: Callable[[str], None],
 ) -> bytes:
 
     async def turn(prompt: str | None) -> TurnOutput:
         if prompt is not None:
             await session.prompt(prompt, turn_limit())
-        run.turns = session.turns
-        on_turn(session.turns)
-        output = await session.read()
+        run.turns = number = session.turns
+        label = f"agent turn {number}" if number == 1 else f"collecting (turn {number})"
+        output = await session.read(on_turn_start=lambda: on_stage(label))
         run.reconnects += output.reconnects
         _check_turn(output, run)
         return output

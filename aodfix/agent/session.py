@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -105,11 +105,11 @@ class AgentSession:
             self.turns = 1
             return self.id
 
-    async def read(self) -> TurnOutput:
+    async def read(self, on_turn_start: Callable[[], None] | None = None) -> TurnOutput:
         """Follow the current turn to its end."""
         assert self.id is not None
         self._finished = False
-        output = await read_turn(self.http, self.id, since=self.cursor)
+        output = await read_turn(self.http, self.id, since=self.cursor, on_turn_start=on_turn_start)
         self.cursor = output.last_id
         self._finished = output.end != "stale"
         return output

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,7 @@ async def read_turn(
     *,
     since: int = 0,
     max_reconnects: int = 20,
+    on_turn_start: Callable[[], None] | None = None,
 ) -> TurnOutput:
     """Follow the stream from event ``since`` to the turn's terminal event.
 
@@ -99,6 +100,8 @@ async def read_turn(
                     return out
                 if kind == "turn_start":
                     out.turn = event.get("turn") if isinstance(event.get("turn"), int) else None
+                    if on_turn_start is not None:
+                        on_turn_start()
                     continue
                 if kind == "start":
                     continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from aodfix.apply import ApplyResult, ConfigurationError, run_apply
 from aodfix.exit_codes import EXIT_USAGE
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
-from aodfix.progress import JsonProgress, LineProgress, Progress, SilentProgress
+from aodfix.progress import JsonProgress, LineProgress, LiveProgress, Progress, SilentProgress
 from aodfix.report.markdown import STATUS_LABEL
 
 
@@ -54,22 +56,26 @@ def command(
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         jobs = select_shard(jobs, index, count)
     progress: Progress
+    live: LiveProgress | None = None
     if as_json:
         progress = JsonProgress()
     elif quiet:
         progress = SilentProgress()
+    elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
+        progress = live = LiveProgress(total=len(jobs))
     else:
         progress = LineProgress()
     try:
-        result = run_apply(
-            manifest,
-            jobs,
-            dry_run=dry_run,
-            concurrency=concurrency or manifest.concurrency,
-            report_dir=report_dir,
-            resume=resume,
-            progress=progress,
-        )
+        with live or contextlib.nullcontext():
+            result = run_apply(
+                manifest,
+                jobs,
+                dry_run=dry_run,
+                concurrency=concurrency or manifest.concurrency,
+                report_dir=report_dir,
+                resume=resume,
+                progress=progress,
+            )
     except ConfigurationError as exc:
         click.echo(f"aodfix: {exc}", err=True)
         return EXIT_USAGE

@@ -25,10 +25,12 @@ from aodfix.redact import redact
 # so `aodfix --help` and `aodfix validate` stay fast.
 COMMANDS: dict[str, str] = {
     "apply": "apply",
+    "demo": "demo",
     "emulator": "emulator",
     "plan": "plan",
     "report": "report",
     "schema": "schema",
+    "status": "status",
     "validate": "validate",
 }
 

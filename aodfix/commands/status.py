@@ -1,0 +1,45 @@
+"""``aodfix status MANIFEST``: the batch's pull requests, their checks and reviews."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.manifest import load_manifest
+from aodfix.plan import expand
+from aodfix.status import batch_status
+
+
+@click.command("status")
+@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
+@click.option("--only", multiple=True, metavar="OWNER/NAME", help="Only these repositories.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
+    """Show where each repository's pull request of this batch stands."""
+    manifest = load_manifest(manifest_path)
+    jobs = [job for job in expand(manifest, only=only) if not job.skip]
+    gateway = GitHubGateway(GitHubSettings.from_env())
+    try:
+        rows = batch_status(gateway, manifest.name, jobs)
+    finally:
+        gateway.close()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"batch": manifest.name, "pull_requests": [r.to_dict() for r in rows]}, indent=2
+            )
+        )
+        return
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 200
+    table = Table(title=f"{manifest.name}: {len(rows)} repositories", title_justify="left")
+    for column in ("repository", "state", "PR", "checks", "review"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.repository, row.state, row.url or row.error or "", row.checks, row.review)
+    console.print(table)

@@ -1,0 +1,20 @@
+"""A GitHub stand-in on 127.0.0.1: the REST subset aodfix uses, plus real git over HTTP.
+
+Public surface: ``GitHubEmulator`` and the types its methods return; the modules behind
+it are private and may move.
+"""
+
+from aodfix.emulator.github.emulator import DEFAULT_LOGIN, DEFAULT_TOKEN, GitHubEmulator
+from aodfix.emulator.github.faults import Fault, Faults
+from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.views import PullRequestView
+
+__all__ = [
+    "DEFAULT_LOGIN",
+    "DEFAULT_TOKEN",
+    "Fault",
+    "Faults",
+    "GitHubEmulator",
+    "LoggedRequest",
+    "PullRequestView",
+]

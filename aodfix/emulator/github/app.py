@@ -1,0 +1,62 @@
+"""The emulator's Starlette app: ``/api/v3/...`` is the REST API, ``/O/N/pull/N`` a PR
+page, everything else git smart HTTP.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from aodfix.emulator.github import web_pages
+from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.git_http import serve_git
+from aodfix.emulator.github.rest_pipeline import RestApi
+from aodfix.emulator.github.urls import API_PREFIX
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def build_app(context: EmulatorContext) -> Starlette:
+    rest = RestApi(context)
+
+    async def api(request: Request) -> Response:
+        body = await request.body()
+        # Handlers run git subprocesses and take the store lock: keep them off the loop.
+        raw = await run_in_threadpool(
+            rest.handle,
+            request.method,
+            request.url.path,
+            request.url.query,
+            request.headers.get("authorization"),
+            body,
+        )
+        return Response(raw.body, status_code=raw.status, headers=raw.headers)
+
+    async def git(request: Request) -> Response:
+        return await serve_git(context, request)
+
+    async def pull_page(request: Request) -> Response:
+        params = request.path_params
+        status, media_type, text = await run_in_threadpool(
+            web_pages.pull_page,
+            context,
+            params["owner"],
+            params["name"],
+            params["number"],
+            diff_only=request.url.path.endswith(".diff"),
+            path=request.url.path,
+        )
+        return Response(text, status_code=status, media_type=media_type)
+
+    return Starlette(
+        routes=[
+            Route(API_PREFIX, api, methods=_ALL_METHODS),
+            Route(API_PREFIX + "/{path:path}", api, methods=_ALL_METHODS),
+            Route("/{owner}/{name}/pull/{number:int}", pull_page, methods=["GET"]),
+            Route("/{owner}/{name}/pull/{number:int}.diff", pull_page, methods=["GET"]),
+            Route("/{path:path}", git, methods=["GET", "POST"]),
+        ]
+    )

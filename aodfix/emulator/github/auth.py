@@ -1,0 +1,45 @@
+"""Token checks shared by the REST API and git smart HTTP.
+
+GitHub accepts a token as ``token X``, ``Bearer X`` or HTTP Basic with the token as the
+password (any user name) or as the user name alone; git clients use the Basic form,
+usually through ``http.extraHeader``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections.abc import Collection
+
+
+class Credentials(enum.Enum):
+    ANONYMOUS = "anonymous"
+    VALID = "valid"
+    INVALID = "invalid"
+
+
+def token_from_authorization(header: str | None) -> str | None:
+    """The token carried by an ``Authorization`` header, or None if it carries none."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    scheme = scheme.lower()
+    if scheme in ("token", "bearer"):
+        return value or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, _, password = decoded.partition(":")
+        return password or user or None
+    return None
+
+
+def check_credentials(header: str | None, tokens: Collection[str]) -> Credentials:
+    if not header:
+        return Credentials.ANONYMOUS
+    token = token_from_authorization(header)
+    return Credentials.VALID if token is not None and token in tokens else Credentials.INVALID

@@ -1,0 +1,22 @@
+"""Everything one emulator's request handlers share, handed to them as one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aodfix.emulator.github.faults import Faults
+from aodfix.emulator.github.rate_limit import RateWindow
+from aodfix.emulator.github.request_log import RequestLog
+from aodfix.emulator.github.store import Store
+from aodfix.emulator.github.urls import Urls
+
+
+@dataclass(frozen=True)
+class EmulatorContext:
+    urls: Urls
+    store: Store
+    tokens: frozenset[str]
+    login: str  # the account every valid token belongs to
+    faults: Faults
+    log: RequestLog
+    rate: RateWindow

@@ -1,0 +1,292 @@
+"""``GitHubEmulator``: the GitHub stand-in that tests and ``aodfix demo`` start and seed.
+
+It serves PyGithub at ``api_url`` (a GitHub Enterprise base URL) and git at
+``server_url/OWNER/NAME.git``, and gives its owner a Python API to seed repositories,
+arm faults and inspect what was asked and what pull requests exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from aodfix.emulator.github import pulls
+from aodfix.emulator.github.app import build_app
+from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.faults import Faults
+from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
+from aodfix.emulator.github.rate_limit import RateWindow
+from aodfix.emulator.github.request_log import LoggedRequest, RequestLog
+from aodfix.emulator.github.store import (
+    IssueRecord,
+    PullRecord,
+    RepositoryRecord,
+    Store,
+    split_full_name,
+    utc_now,
+)
+from aodfix.emulator.github.urls import Urls
+from aodfix.emulator.github.views import PullRequestView
+from aodfix.emulator.server import BackgroundServer
+
+DEFAULT_TOKEN = "ghp_emulator_token"
+DEFAULT_LOGIN = "aodfix-bot"
+
+
+class GitHubEmulator:
+    """GitHub's REST API subset and git smart HTTP on one loopback port."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        tokens: Sequence[str] = (DEFAULT_TOKEN,),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        login: str = DEFAULT_LOGIN,
+    ) -> None:
+        if not tokens:
+            raise ValueError("the GitHub emulator needs at least one valid token")
+        self.data_dir = Path(data_dir)
+        repos_root = self.data_dir / "repos"
+        repos_root.mkdir(parents=True, exist_ok=True)
+        self.tokens = tuple(tokens)
+        self._app: ASGIApp | None = None
+
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            # The server binds its port before the app can know its own URLs, so the app is
+            # built after and reached through this function (a plain async function, so
+            # that uvicorn detects ASGI 3).
+            assert self._app is not None
+            await self._app(scope, receive, send)
+
+        self._server = BackgroundServer(serve, host=host, port=port)
+        self._context = EmulatorContext(
+            urls=Urls(self._server.url),
+            store=Store(repos_root),
+            tokens=frozenset(tokens),
+            login=login,
+            faults=Faults(),
+            log=RequestLog(),
+            rate=RateWindow(),
+        )
+        self._app = build_app(self._context)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> GitHubEmulator:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> GitHubEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------------------------
+
+    @property
+    def server_url(self) -> str:
+        """``GITHUB_SERVER_URL``: web and git root, e.g. ``http://127.0.0.1:PORT``."""
+        return self._context.urls.server
+
+    @property
+    def api_url(self) -> str:
+        """``GITHUB_API_URL``: the REST base PyGithub is given (``server_url/api/v3``)."""
+        return self._context.urls.api
+
+    @property
+    def token(self) -> str:
+        """The first valid token, for callers that need just one."""
+        return self.tokens[0]
+
+    @property
+    def login(self) -> str:
+        """The account every valid token belongs to (author of the PRs it opens)."""
+        return self._context.login
+
+    @property
+    def faults(self) -> Faults:
+        return self._context.faults
+
+    def clone_url(self, full_name: str) -> str:
+        return self._context.urls.clone(full_name)
+
+    # -- seeding -------------------------------------------------------------------------------
+
+    def create_repository(
+        self,
+        full_name: str,
+        source: Path | None = None,
+        *,
+        default_branch: str = "main",
+        private: bool = False,
+        archived: bool = False,
+        history: int = 1,
+    ) -> str:
+        """Create ``OWNER/NAME`` whose default branch holds ``source`` (or a README).
+
+        ``history=N`` gives the branch N commits, the last one holding exactly the folder's
+        files. Returns the default branch head sha.
+        """
+        owner, name = split_full_name(full_name)
+        if source is not None and not Path(source).is_dir():
+            raise ValueError(f"repository source is not a directory: {source}")
+        store = self._context.store
+        with store.lock:
+            if store.get(full_name) is not None:
+                raise ValueError(f"repository {full_name} already exists")
+            path = store.bare_path(full_name)
+            if path.exists():
+                raise FileExistsError(f"{path} already exists; use a fresh data directory")
+            files = (
+                files_of_folder(Path(source))
+                if source is not None
+                else [FileEntry("README.md", "100644", f"# {name}\n".encode())]
+            )
+            bare = BareRepository.create(path, default_branch)
+            sha = bare.seed(default_branch, files, history)
+            store.add(
+                RepositoryRecord(
+                    id=store.next_id(),
+                    owner=owner,
+                    name=name,
+                    default_branch=default_branch,
+                    private=private,
+                    archived=archived,
+                    created_at=utc_now(),
+                    bare=bare,
+                )
+            )
+        return sha
+
+    def set_archived(self, full_name: str, archived: bool = True) -> None:
+        """Archive (read-only: pushes get 403, REST writes get 403) or unarchive."""
+        with self._context.store.lock:
+            self._repo(full_name).archived = archived
+
+    def protect_branch(self, full_name: str, branch: str, protected: bool = True) -> None:
+        """Make pushes that update ``branch`` fail (GH006), as branch protection does."""
+        with self._context.store.lock:
+            repo = self._repo(full_name)
+            branches = [b for b in repo.protected_branches if b != branch]
+            if protected:
+                branches.append(branch)
+            repo.protected_branches = branches
+            repo.bare.set_protected_branches(branches)
+
+    def commit_files(
+        self,
+        full_name: str,
+        branch: str,
+        files: Mapping[str, str | bytes | None],
+        *,
+        message: str = "Edit files",
+        author: tuple[str, str] = ("Octo Human", "octo.human@example.com"),
+    ) -> str:
+        """Commit on ``branch`` server-side, as a person pushing there would; None deletes.
+
+        A branch that does not exist yet starts from the default branch.
+        """
+        with self._context.store.lock:
+            repo = self._repo(full_name)
+            return repo.bare.commit_files(
+                branch,
+                files,
+                message=message,
+                author=author,
+                start=f"refs/heads/{repo.default_branch}",
+            )
+
+    def bare_path(self, full_name: str) -> Path:
+        return self._repo(full_name).bare.path
+
+    def branch_sha(self, full_name: str, branch: str) -> str | None:
+        """The tip of ``branch``, or None when it does not exist."""
+        return self._repo(full_name).bare.resolve(f"refs/heads/{branch}")
+
+    # -- pull requests -------------------------------------------------------------------------
+
+    def pull_requests(self, full_name: str | None = None) -> list[PullRequestView]:
+        """Snapshots of every PR (of one repository, if named), by repository then number."""
+        store = self._context.store
+        with store.lock:
+            repos = [self._repo(full_name)] if full_name else store.all()
+            return [
+                self._view(repo, record, pull)
+                for repo in sorted(repos, key=lambda r: r.full_name.lower())
+                for record, pull in sorted(repo.pulls(), key=lambda pair: pair[0].number)
+            ]
+
+    def merge_pull(self, full_name: str, number: int) -> str:
+        """Merge PR ``number`` as a maintainer would; returns the merge commit sha."""
+        with self._context.store.lock:
+            repo = self._repo(full_name)
+            record = repo.issues.get(number)
+            if record is None or record.pull is None:
+                raise KeyError(f"no pull request #{number} in {full_name}")
+            return pulls.merge(repo, record, record.pull, merger=self.login)
+
+    def _view(
+        self, repo: RepositoryRecord, record: IssueRecord, pull: PullRecord
+    ) -> PullRequestView:
+        return PullRequestView(
+            full_name=repo.full_name,
+            number=record.number,
+            title=record.title,
+            body=record.body,
+            state=record.state,
+            draft=pull.draft,
+            merged=pull.merged,
+            head_ref=pull.head_ref,
+            head_sha=pulls.head_sha(repo, record, pull),
+            base_ref=pull.base_ref,
+            user=record.user,
+            labels=list(record.labels),
+            assignees=list(record.assignees),
+            requested_reviewers=list(pull.requested_reviewers),
+            requested_teams=list(pull.requested_teams),
+            comments=[comment.body for comment in record.comments],
+            html_url=self._context.urls.pull_html(repo.full_name, record.number),
+            merge_commit_sha=pull.merge_commit_sha,
+        )
+
+    # -- request log ---------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request so far (REST and git), oldest first; a copy."""
+        return self._context.log.entries()
+
+    def rest_calls(self) -> list[LoggedRequest]:
+        return [entry for entry in self.requests if entry.kind == "rest"]
+
+    def rest_writes(self) -> list[LoggedRequest]:
+        """REST calls that change something (POST/PATCH/PUT/DELETE): what GitHub throttles."""
+        return [entry for entry in self.requests if entry.is_write]
+
+    def git_requests(self) -> list[LoggedRequest]:
+        return [entry for entry in self.requests if entry.kind == "git"]
+
+    def git_pushes(self) -> list[LoggedRequest]:
+        """``git-receive-pack`` POSTs: one per push that sent commits, including pushes that
+        branch protection then refused (git reports those in-band, with HTTP 200)."""
+        return [entry for entry in self.requests if entry.is_push]
+
+    def clear_requests(self) -> None:
+        self._context.log.clear()
+
+    def _repo(self, full_name: str) -> RepositoryRecord:
+        return self._context.store.require(full_name)

@@ -1,0 +1,167 @@
+"""git smart HTTP for the emulator's bare repositories, served by ``git http-backend``.
+
+Running git's own CGI backend means clone, shallow fetch and push are the real protocol
+(v2 included), not an imitation. This module only adds what GitHub puts in front of it:
+token authentication, hidden private repositories, and read-only archived repositories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from aodfix.emulator.github.auth import Credentials, check_credentials
+from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.git_repos import git_environment
+from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.store import utc_now
+
+_log = logging.getLogger(__name__)
+_GIT_PATH = re.compile(
+    r"^/(?P<owner>[^/]+)/(?P<name>[^/]+?)(?:\.git)?"
+    r"/(?P<rest>info/refs|git-upload-pack|git-receive-pack|HEAD|objects/.+)$"
+)
+_CHUNK = 64 * 1024
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="GitHub"'}
+
+
+async def serve_git(context: EmulatorContext, request: Request) -> Response:
+    path = request.url.path
+    query = request.url.query
+    found = _GIT_PATH.match(path)
+    if found is None:
+        return _plain(context, request, 404, "Not Found\n")
+    rest = found["rest"]
+    service = request.query_params.get("service") if rest == "info/refs" else rest
+    pushing = service == "git-receive-pack"
+
+    credentials = check_credentials(request.headers.get("authorization"), context.tokens)
+    if credentials is Credentials.INVALID:
+        return _plain(
+            context,
+            request,
+            401,
+            "Invalid username or token. Password authentication is not supported for Git "
+            "operations.\n",
+            _CHALLENGE,
+        )
+    anonymous = credentials is Credentials.ANONYMOUS
+    repo = context.store.get(f"{found['owner']}/{found['name']}")
+    if repo is None or (repo.private and anonymous):
+        # GitHub asks an anonymous client for credentials rather than confirm a repo exists.
+        if anonymous:
+            return _plain(context, request, 401, "Authentication required\n", _CHALLENGE)
+        return _plain(context, request, 404, "Repository not found.\n")
+    if pushing and anonymous:
+        return _plain(context, request, 401, "Authentication required\n", _CHALLENGE)
+    if pushing and repo.archived:
+        return _plain(context, request, 403, "This repository was archived so it is read-only.\n")
+
+    body = await request.body()
+    env = git_environment(
+        {
+            "GIT_PROJECT_ROOT": str(context.store.repos_root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "PATH_INFO": f"/{repo.owner}/{repo.name}.git/{rest}",
+            "QUERY_STRING": query,
+            "REQUEST_METHOD": request.method,
+            "CONTENT_TYPE": request.headers.get("content-type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_USER": "" if anonymous else context.login,
+            "REMOTE_ADDR": request.client.host if request.client else "127.0.0.1",
+        }
+    )
+    for header, variable in (
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+        ("git-protocol", "GIT_PROTOCOL"),
+    ):
+        if header in request.headers:
+            env[variable] = request.headers[header]
+    if "GIT_PROTOCOL" in env:
+        env["HTTP_GIT_PROTOCOL"] = env["GIT_PROTOCOL"]
+
+    process = await asyncio.create_subprocess_exec(
+        "git",
+        "http-backend",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    feeding = asyncio.create_task(_feed(process, body))
+    errors = asyncio.create_task(_drain_stderr(process))
+    assert process.stdout is not None
+    status, headers = await _read_cgi_headers(process.stdout)
+    context.log.add(LoggedRequest("git", request.method, path, status, query))
+
+    async def stream() -> AsyncIterator[bytes]:
+        assert process.stdout is not None
+        try:
+            while chunk := await process.stdout.read(_CHUNK):
+                yield chunk
+            await process.wait()
+            if pushing and rest == "git-receive-pack" and process.returncode == 0:
+                repo.pushed_at = utc_now()
+        finally:
+            if process.returncode is None:  # the client went away mid-transfer
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+            feeding.cancel()
+            await asyncio.gather(feeding, errors, return_exceptions=True)
+
+    return StreamingResponse(stream(), status_code=status, headers=headers)
+
+
+async def _feed(process: asyncio.subprocess.Process, body: bytes) -> None:
+    assert process.stdin is not None
+    try:
+        process.stdin.write(body)
+        await process.stdin.drain()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the backend answered without reading everything (e.g. an error status)
+    finally:
+        process.stdin.close()
+
+
+async def _drain_stderr(process: asyncio.subprocess.Process) -> None:
+    assert process.stderr is not None
+    message = (await process.stderr.read()).decode(errors="replace").strip()
+    if message:
+        _log.debug("git http-backend: %s", message)
+
+
+async def _read_cgi_headers(stdout: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    """The CGI header block: an optional ``Status:`` line and the response headers."""
+    status = 200
+    headers: dict[str, str] = {}
+    while True:
+        raw = await stdout.readline()
+        if not raw:  # the backend died before finishing its headers
+            return (status if headers else 500), headers
+        line = raw.decode("latin-1").rstrip("\r\n")
+        if not line:
+            return status, headers
+        name, _, value = line.partition(":")
+        if name.lower() == "status":
+            status = int(value.strip().split()[0])
+        else:
+            headers[name.strip()] = value.strip()
+
+
+def _plain(
+    context: EmulatorContext,
+    request: Request,
+    status: int,
+    text: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    entry = LoggedRequest("git", request.method, request.url.path, status, request.url.query)
+    context.log.add(entry)
+    return PlainTextResponse(text, status_code=status, headers=headers)

@@ -1,0 +1,357 @@
+"""Bare repositories on disk and the git plumbing the emulator runs on them.
+
+Every git command here is isolated from the user's and the system's git configuration and
+carries its own identity, so the emulator behaves the same on a laptop and on a bare CI
+machine with no ``~/.gitconfig``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+EMULATOR_NAME = "GitHub Emulator"
+EMULATOR_EMAIL = "emulator@github.invalid"
+# Fixed commit dates make seeded repositories reproducible: same source, same shas.
+_SEED_EPOCH = 1_704_067_200  # 2024-01-01T00:00:00Z
+_PROTECTED_KEY = "emulator.protectedBranch"
+
+# GitHub refuses pushes to protected branches server-side; a pre-receive hook gives the
+# pushing client the same "remote: error: GH006" lines and a failed push.
+_PRE_RECEIVE_HOOK = """#!/bin/sh
+# Installed by the aodfix GitHub emulator: refuse updates of protected branches.
+rc=0
+while read -r old new ref; do
+  case "$ref" in
+    refs/heads/*)
+      if git config --get-all emulator.protectedBranch | grep -qxF -- "${ref#refs/heads/}"; then
+        echo "error: GH006: Protected branch update failed for $ref." >&2
+        echo "error: Changes must be made through a pull request." >&2
+        rc=1
+      fi
+      ;;
+  esac
+done
+exit $rc
+"""
+
+
+class GitCommandError(RuntimeError):
+    """A git command the emulator relies on failed; carries git's own stderr."""
+
+
+def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for every git process the emulator starts.
+
+    Inherited ``GIT_*`` variables are dropped (a caller's ``GIT_DIR`` or
+    ``GIT_CONFIG_COUNT`` must not leak into the server's repositories).
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_TERMINAL_PROMPT="0",
+        GIT_AUTHOR_NAME=EMULATOR_NAME,
+        GIT_AUTHOR_EMAIL=EMULATOR_EMAIL,
+        GIT_COMMITTER_NAME=EMULATOR_NAME,
+        GIT_COMMITTER_EMAIL=EMULATOR_EMAIL,
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """The parts of a commit that GitHub's commit JSON reports."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: datetime
+    committer_name: str
+    committer_email: str
+    committer_date: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class DiffStats:
+    changed_files: int
+    additions: int
+    deletions: int
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a commit to import: its path in the tree, git mode and content."""
+
+    path: str
+    mode: str
+    data: bytes
+
+
+_LOG_FORMAT = "%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e"
+
+
+class BareRepository:
+    """One bare repository served by the emulator."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    # -- creation ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, default_branch: str) -> BareRepository:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _run(["git", "init", "--bare", "--quiet", f"--initial-branch={default_branch}", str(path)])
+        repo = cls(path)
+        for key, value in (
+            ("http.receivepack", "true"),
+            ("http.uploadpack", "true"),
+            # A client may fetch one commit by sha at depth 1 (aodfix's base fetch).
+            ("uploadpack.allowReachableSHA1InWant", "true"),
+            ("uploadpack.allowAnySHA1InWant", "true"),
+            ("uploadpack.allowFilter", "true"),
+        ):
+            repo.run("config", key, value)
+        hook = path / "hooks" / "pre-receive"
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(_PRE_RECEIVE_HOOK)
+        hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return repo
+
+    def seed(self, branch: str, files: Sequence[FileEntry], history: int) -> str:
+        """Write ``history`` commits on ``branch``, the last holding exactly ``files``.
+
+        The earlier commits only touch ``HISTORY.md``; they exist to give the repository a
+        long history (fast-import writes thousands of commits in well under a second).
+        """
+        if history < 1:
+            raise ValueError("history must be at least 1")
+        stream = bytearray(b"feature done\n")
+        ref = f"refs/heads/{branch}".encode()
+        for index in range(1, history):
+            content = f"history commit {index}\n".encode()
+            stream += _commit_header(ref, f"History commit {index}", _SEED_EPOCH + index)
+            stream += b"M 100644 inline HISTORY.md\n" + _data(content)
+        subject = "Initial commit" if history == 1 else "Add project files"
+        stream += _commit_header(ref, subject, _SEED_EPOCH + history)
+        stream += b"deleteall\n"
+        for entry in files:
+            stream += f"M {entry.mode} inline {_quote_path(entry.path)}\n".encode()
+            stream += _data(entry.data)
+        stream += b"done\n"
+        self.run("fast-import", "--quiet", input=bytes(stream))
+        sha = self.resolve(f"refs/heads/{branch}")
+        if sha is None:  # pragma: no cover - fast-import either writes the ref or fails
+            raise GitCommandError(f"fast-import did not create {branch}")
+        return sha
+
+    def commit_files(
+        self,
+        branch: str,
+        files: Mapping[str, str | bytes | None],
+        *,
+        message: str,
+        author: tuple[str, str],
+        start: str | None = None,
+    ) -> str:
+        """Add one commit on ``branch`` changing ``files`` (None deletes a file).
+
+        A missing branch is created from ``start`` (a revision), or as a root commit.
+        """
+        ref = f"refs/heads/{branch}"
+        parent = self.resolve(ref) or (self.resolve(start) if start else None)
+        name, email = author
+        when = int(datetime.now(UTC).timestamp())
+        stream = bytearray(b"feature done\n")
+        stream += f"commit {ref}\n".encode()
+        stream += f"author {name} <{email}> {when} +0000\n".encode()
+        stream += f"committer {name} <{email}> {when} +0000\n".encode()
+        stream += _data(message.encode())
+        if parent:
+            stream += f"from {parent}\n".encode()
+        for path, content in files.items():
+            if content is None:
+                stream += f"D {_quote_path(path)}\n".encode()
+            else:
+                data = content.encode() if isinstance(content, str) else content
+                stream += f"M 100644 inline {_quote_path(path)}\n".encode() + _data(data)
+        stream += b"done\n"
+        self.run("fast-import", "--quiet", input=bytes(stream))
+        sha = self.resolve(ref)
+        if sha is None:  # pragma: no cover
+            raise GitCommandError(f"fast-import did not update {branch}")
+        return sha
+
+    def set_protected_branches(self, branches: Sequence[str]) -> None:
+        self.run("config", "--unset-all", _PROTECTED_KEY, ok_codes=(0, 5))
+        for branch in branches:
+            self.run("config", "--add", _PROTECTED_KEY, branch)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit ``rev`` names, or None when it names no commit."""
+        result = self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok_codes=(0, 1))
+        sha = result.stdout.decode().strip()
+        return sha if result.returncode == 0 and sha else None
+
+    def refs(self, prefix: str = "refs/") -> dict[str, tuple[str, str]]:
+        """Ref name to (object sha, object type) for refs under ``prefix``."""
+        out = self.run(
+            "for-each-ref", "--format=%(refname) %(objectname) %(objecttype)", prefix
+        ).stdout
+        refs: dict[str, tuple[str, str]] = {}
+        for line in out.decode().splitlines():
+            name, sha, kind = line.rsplit(" ", 2)
+            refs[name] = (sha, kind)
+        return refs
+
+    def branches(self) -> dict[str, str]:
+        return {
+            ref.removeprefix("refs/heads/"): sha
+            for ref, (sha, _) in self.refs("refs/heads/").items()
+        }
+
+    def object_type(self, sha: str) -> str:
+        return self.run("cat-file", "-t", sha).stdout.decode().strip()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        result = self.run("merge-base", "--is-ancestor", ancestor, descendant, ok_codes=(0, 1))
+        return result.returncode == 0
+
+    def count_commits(self, base: str, head: str) -> int:
+        """How many commits ``head`` has that ``base`` lacks (GitHub's "commits" count)."""
+        return int(self.run("rev-list", "--count", f"{base}..{head}").stdout)
+
+    def merge_tree(self, base: str, head: str) -> str | None:
+        """The tree of merging ``head`` into ``base``, or None when they conflict."""
+        result = self.run(
+            "merge-tree", "--write-tree", "--no-messages", base, head, ok_codes=(0, 1)
+        )
+        if result.returncode != 0:
+            return None
+        return result.stdout.decode().split("\n", 1)[0].strip()
+
+    def commits(self, revision: str, *, limit: int | None = None) -> list[CommitInfo]:
+        """Commits of ``revision`` (a sha or a ``base..head`` range), oldest first."""
+        args = ["log", "--reverse", f"--format={_LOG_FORMAT}"]
+        if limit is not None:
+            args.append(f"--max-count={limit}")
+        out = self.run(*args, revision, "--").stdout.decode(errors="replace")
+        return [_parse_commit(record) for record in _records(out)]
+
+    def commit(self, sha: str) -> CommitInfo:
+        return self.commits(sha, limit=1)[0]
+
+    def diff_stats(self, base: str, head: str) -> DiffStats:
+        out = self.run("diff", "--numstat", f"{base}...{head}").stdout.decode(errors="replace")
+        files = additions = deletions = 0
+        for line in out.splitlines():
+            added, deleted, _ = line.split("\t", 2)
+            files += 1
+            additions += int(added) if added.isdigit() else 0
+            deletions += int(deleted) if deleted.isdigit() else 0
+        return DiffStats(files, additions, deletions)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def update_ref(self, ref: str, new: str, old: str | None = None) -> bool:
+        """Move ``ref`` to ``new``; with ``old``, only if it still points there."""
+        args = ["update-ref", ref, new] + ([old] if old is not None else [])
+        return self.run(*args, ok_codes=(0, 1, 128)).returncode == 0
+
+    def delete_ref(self, ref: str) -> None:
+        self.run("update-ref", "-d", ref)
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.run(*args, input=message.encode()).stdout.decode().strip()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def run(
+        self, *args: str, input: bytes | None = None, ok_codes: Sequence[int] = (0,)
+    ) -> subprocess.CompletedProcess[bytes]:
+        return _run(["git", f"--git-dir={self.path}", *args], input=input, ok_codes=ok_codes)
+
+
+def files_of_folder(source: Path) -> list[FileEntry]:
+    """The files under ``source`` as tree entries, skipping any nested ``.git``."""
+    entries: list[FileEntry] = []
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if ".git" in relative.parts:
+            continue
+        if path.is_symlink():
+            entries.append(FileEntry(relative.as_posix(), "120000", os.readlink(path).encode()))
+        elif path.is_file():
+            executable = path.stat().st_mode & stat.S_IXUSR
+            mode = "100755" if executable else "100644"
+            entries.append(FileEntry(relative.as_posix(), mode, path.read_bytes()))
+    return entries
+
+
+def _run(
+    args: Sequence[str], *, input: bytes | None = None, ok_codes: Sequence[int] = (0,)
+) -> subprocess.CompletedProcess[bytes]:
+    result = subprocess.run(args, input=input, capture_output=True, env=git_environment())
+    if result.returncode not in ok_codes:
+        stderr = result.stderr.decode(errors="replace").strip()
+        raise GitCommandError(f"{' '.join(args[:3])} failed ({result.returncode}): {stderr}")
+    return result
+
+
+def _commit_header(ref: bytes, message: str, when: int) -> bytes:
+    ident = f"{EMULATOR_NAME} <{EMULATOR_EMAIL}> {when} +0000"
+    head = b"commit " + ref + b"\n"
+    head += f"author {ident}\ncommitter {ident}\n".encode()
+    return head + _data(message.encode())
+
+
+def _data(payload: bytes) -> bytes:
+    return f"data {len(payload)}\n".encode() + payload + b"\n"
+
+
+def _quote_path(path: str) -> str:
+    """fast-import needs C-style quoting for paths with a newline or a leading quote."""
+    if "\n" not in path and not path.startswith('"'):
+        return path
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _records(out: str) -> Iterator[str]:
+    for record in out.split("\x1e"):
+        record = record.lstrip("\n")
+        if record:
+            yield record
+
+
+def _parse_commit(record: str) -> CommitInfo:
+    fields = record.split("\x00", 9)
+    sha, tree, parents, a_name, a_email, a_date, c_name, c_email, c_date, message = fields
+    return CommitInfo(
+        sha=sha,
+        tree=tree,
+        parents=tuple(parents.split()),
+        author_name=a_name,
+        author_email=a_email,
+        author_date=datetime.fromisoformat(a_date).astimezone(UTC),
+        committer_name=c_name,
+        committer_email=c_email,
+        committer_date=datetime.fromisoformat(c_date).astimezone(UTC),
+        message=message.rstrip("\n"),
+    )

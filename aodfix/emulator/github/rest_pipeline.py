@@ -1,0 +1,113 @@
+"""One REST call from raw request to raw response: auth, faults, dispatch, headers, log.
+
+The order matches GitHub: a bad token is refused before anything else, an armed fault
+(rate limit, 5xx) answers next, and every answer — errors included — carries the
+``X-RateLimit-*`` headers that aodfix paces itself by.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aodfix.emulator.github import rest_issues, rest_pulls, rest_repos, shapes
+from aodfix.emulator.github.auth import Credentials, check_credentials
+from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.git_repos import GitCommandError
+from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.rest_router import RestCall, RestError, RestResult, Router
+from aodfix.emulator.github.urls import API_PREFIX
+
+_log = logging.getLogger(__name__)
+_UNCOUNTED = frozenset({"/rate_limit"})  # GitHub does not charge for reading the limit
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def build_router() -> Router:
+    router = Router()
+    rest_repos.register(router)
+    rest_pulls.register(router)
+    rest_issues.register(router)
+    return router
+
+
+class RestApi:
+    """The ``/api/v3`` side of one emulator."""
+
+    def __init__(self, context: EmulatorContext) -> None:
+        self.context = context
+        self.router = build_router()
+        self._request_ids = itertools.count(1)
+
+    def handle(
+        self, method: str, path: str, query: str, authorization: str | None, body: bytes
+    ) -> RawResponse:
+        api_path = path.removeprefix(API_PREFIX).rstrip("/") or "/"
+        snapshot = self.context.rate.count(0 if api_path in _UNCOUNTED else 1)
+        headers = {
+            **snapshot.headers(),
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Request-Id": f"EMU:{next(self._request_ids):08X}",
+        }
+        result = self._answer(method, api_path, query, authorization, body)
+        headers.update(result.headers)
+        payload = b"" if result.payload is None else json.dumps(result.payload).encode()
+        self.context.log.add(LoggedRequest("rest", method, path, result.status, query))
+        return RawResponse(result.status, headers, payload)
+
+    def _answer(
+        self, method: str, api_path: str, query: str, authorization: str | None, body: bytes
+    ) -> RestResult:
+        credentials = check_credentials(authorization, self.context.tokens)
+        if credentials is Credentials.INVALID:
+            return _error(RestError(401, "Bad credentials"))
+        fault = self.context.faults.take(method)
+        if fault is not None:
+            error = shapes.error(fault.message, fault.status, docs=fault.documentation_url)
+            return RestResult(fault.status, error, dict(fault.headers))
+        matched = self.router.match(method, api_path)
+        if matched is None:
+            return _error(RestError(404, "Not Found"))
+        handler, params = matched
+        try:
+            parsed = _parse_body(body)
+        except ValueError:
+            return _error(RestError(400, "Problems parsing JSON"))
+        call = RestCall(
+            context=self.context,
+            method=method,
+            path=api_path,
+            params=params,
+            query=dict(parse_qsl(query, keep_blank_values=True)),
+            body=parsed,
+            viewer=self.context.login if credentials is Credentials.VALID else None,
+        )
+        try:
+            with self.context.store.lock:
+                return handler(call)
+        except RestError as exc:
+            return _error(exc)
+        except GitCommandError:
+            _log.exception("git failed while answering %s %s", method, api_path)
+            return _error(RestError(500, "Server Error"))
+
+
+def _parse_body(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    return json.loads(body)
+
+
+def _error(exc: RestError) -> RestResult:
+    return RestResult(exc.status, exc.body)

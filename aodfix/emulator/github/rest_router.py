@@ -1,0 +1,162 @@
+"""The small request/response vocabulary the REST handlers are written in.
+
+Handlers are plain synchronous functions from a ``RestCall`` to a ``RestResult``; they
+raise ``RestError`` for GitHub's error answers. The pipeline (``rest_pipeline``) does
+authentication, faults, rate-limit headers and logging around them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aodfix.emulator.github import shapes
+from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.store import RepositoryRecord
+
+_DEFAULT_PER_PAGE = 30
+_MAX_PER_PAGE = 100
+
+
+class RestError(Exception):
+    """A GitHub error answer: status plus the usual ``message``/``errors`` body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: list[shapes.Json] | None = None,
+        docs: str = shapes.DOCS,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = shapes.error(message, status, errors=errors, docs=docs)
+
+
+def not_found() -> RestError:
+    return RestError(404, "Not Found")
+
+
+def validation_failed(*errors: shapes.Json, message: str = "Validation Failed") -> RestError:
+    return RestError(422, message, errors=list(errors))
+
+
+def missing_field(resource: str, name: str) -> RestError:
+    return validation_failed({"resource": resource, "code": "missing_field", "field": name})
+
+
+@dataclass
+class RestResult:
+    status: int
+    payload: Any  # JSON-able; None means an empty body (204)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestCall:
+    context: EmulatorContext
+    method: str
+    path: str  # relative to /api/v3
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    body: Any
+    viewer: str | None  # login of the token's account; None when anonymous
+
+    def repo(self) -> RepositoryRecord:
+        """The repository named by the path; 404 when missing or hidden from the caller."""
+        repo = self.context.store.get(f"{self.params['owner']}/{self.params['repo']}")
+        if repo is None or (repo.private and self.viewer is None):
+            raise not_found()
+        return repo
+
+    def writable_repo(self) -> RepositoryRecord:
+        repo = self.repo()
+        if self.viewer is None:
+            raise RestError(401, "Requires authentication")
+        if repo.archived:
+            raise RestError(403, "Repository was archived so is read-only.")
+        return repo
+
+    def number(self) -> int:
+        return int(self.params["number"])
+
+    def get(self, name: str) -> Any:
+        """A field of the JSON object body (None when absent)."""
+        return self.body.get(name) if isinstance(self.body, dict) else None
+
+    def has(self, name: str) -> bool:
+        return isinstance(self.body, dict) and name in self.body
+
+    def text(self, name: str) -> str | None:
+        value = self.get(name)
+        if value is not None and not isinstance(value, str):
+            raise validation_failed(
+                {"resource": "Request", "code": "invalid", "field": name},
+                message=f"Invalid request.\n\nFor '{name}', {value!r} is not a string.",
+            )
+        return value
+
+    def names(self, name: str) -> list[str]:
+        """A list field of names; GitHub also accepts ``{"name": ...}`` objects in label lists."""
+        value = self.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise validation_failed(
+                {"resource": "Request", "code": "invalid", "field": name},
+                message=f"Invalid request.\n\nFor '{name}', {value!r} is not an array.",
+            )
+        return [str(item["name"]) if isinstance(item, dict) else str(item) for item in value]
+
+    def paginate(self, items: list[Any]) -> RestResult:
+        """One page of ``items`` with GitHub's ``Link`` header, which PyGithub follows."""
+        per_page = _int(self.query.get("per_page"), _DEFAULT_PER_PAGE)
+        per_page = max(1, min(per_page, _MAX_PER_PAGE))
+        page = max(1, _int(self.query.get("page"), 1))
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        links = []
+        url = self.context.urls.api + self.path
+        for rel, target in (("prev", page - 1), ("next", page + 1), ("last", last), ("first", 1)):
+            if (rel in ("prev", "first") and page > 1) or (rel in ("next", "last") and page < last):
+                query = {**self.query, "per_page": str(per_page), "page": str(target)}
+                links.append(f'<{url}?{urlencode(query)}>; rel="{rel}"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        return RestResult(200, chunk, headers)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+Handler = Callable[[RestCall], RestResult]
+
+_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_PATTERNS = {None: r"[^/]+", "path": r".+", "int": r"[0-9]+"}
+
+
+class Router:
+    """Method + path pattern dispatch; ``{name}``, ``{name:path}`` and ``{name:int}``."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        # Patterns are literal paths apart from their {params}, so no escaping is needed.
+        regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>{_PATTERNS[m.group(2)]})", pattern)
+        self._routes.append((method, re.compile(f"^{regex}$"), handler))
+
+    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        for route_method, regex, handler in self._routes:
+            if route_method == method:
+                found = regex.match(path)
+                if found:
+                    return handler, found.groupdict()
+        return None

@@ -1,0 +1,431 @@
+"""GitHub's JSON shapes for the objects the emulator serves.
+
+Field names and nesting follow the REST API documentation closely enough for PyGithub to
+parse them without lazy-completion surprises: every object carries the ``url`` that
+PyGithub would fetch to complete it, and that url is under the emulator's ``/api/v3``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from aodfix.emulator.github.git_repos import CommitInfo
+from aodfix.emulator.github.rate_limit import RateSnapshot
+from aodfix.emulator.github.store import (
+    CommentRecord,
+    IssueRecord,
+    LabelRecord,
+    PullRecord,
+    RepositoryRecord,
+)
+from aodfix.emulator.github.urls import Urls
+
+Json = dict[str, Any]
+DOCS = "https://docs.github.com/rest"
+
+
+@dataclass(frozen=True)
+class PullDetail:
+    """What only the single-pull endpoint reports (GitHub omits it from lists)."""
+
+    mergeable: bool | None
+    mergeable_state: str
+    commits: int
+    additions: int
+    deletions: int
+    changed_files: int
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def node_id(kind: str, number: int) -> str:
+    return f"{kind}_emu{number}"
+
+
+def error(
+    message: str, status: int, *, errors: list[Json] | None = None, docs: str | None = DOCS
+) -> Json:
+    body: Json = {"message": message}
+    if docs is not None:
+        body["documentation_url"] = docs
+    body["status"] = str(status)
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def user(urls: Urls, login: str, *, organization: bool = False) -> Json:
+    user_id = zlib.crc32(login.lower().encode()) % 100_000_000 + 1
+    kind = "Organization" if organization else "Bot" if login.endswith("[bot]") else "User"
+    api = urls.user_api(login)
+    return {
+        "login": login,
+        "id": user_id,
+        "node_id": node_id("U", user_id),
+        "avatar_url": f"{urls.server}/avatars/{quote(login)}",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": urls.user_html(login),
+        "repos_url": f"{api}/repos",
+        "type": kind,
+        "site_admin": False,
+    }
+
+
+def repository(urls: Urls, repo: RepositoryRecord, *, viewer: str | None) -> Json:
+    full = repo.full_name
+    api = urls.repo_api(full)
+    host = urls.server.split("://", 1)[-1]
+    data: Json = {
+        "id": repo.id,
+        "node_id": node_id("R", repo.id),
+        "name": repo.name,
+        "full_name": full,
+        "owner": user(urls, repo.owner, organization=repo.owner != viewer),
+        "private": repo.private,
+        "visibility": "private" if repo.private else "public",
+        "html_url": urls.repo_html(full),
+        "description": repo.description,
+        "fork": False,
+        "url": api,
+        "clone_url": urls.clone(full),
+        "git_url": f"git://{host}/{full}.git",
+        "ssh_url": f"git@{host.split(':')[0]}:{full}.git",
+        "svn_url": urls.repo_html(full),
+        "branches_url": api + "/branches{/branch}",
+        "commits_url": api + "/commits{/sha}",
+        "git_refs_url": api + "/git/refs{/sha}",
+        "issues_url": api + "/issues{/number}",
+        "labels_url": api + "/labels{/name}",
+        "pulls_url": api + "/pulls{/number}",
+        "statuses_url": api + "/statuses/{sha}",
+        "default_branch": repo.default_branch,
+        "archived": repo.archived,
+        "disabled": False,
+        "is_template": False,
+        "has_issues": True,
+        "has_wiki": False,
+        "open_issues_count": sum(1 for issue in repo.issues.values() if issue.state == "open"),
+        "forks_count": 0,
+        "stargazers_count": 0,
+        "watchers_count": 0,
+        "size": 0,
+        "language": None,
+        "topics": [],
+        "allow_merge_commit": True,
+        "allow_squash_merge": True,
+        "allow_rebase_merge": True,
+        "allow_auto_merge": False,
+        "delete_branch_on_merge": False,
+        "created_at": iso(repo.created_at),
+        "updated_at": iso(repo.pushed_at or repo.created_at),
+        "pushed_at": iso(repo.pushed_at or repo.created_at),
+    }
+    if viewer is not None:
+        data["permissions"] = {
+            "admin": True,
+            "maintain": True,
+            "push": True,
+            "triage": True,
+            "pull": True,
+        }
+    return data
+
+
+def commit(urls: Urls, repo: RepositoryRecord, info: CommitInfo) -> Json:
+    api = urls.repo_api(repo.full_name)
+    return {
+        "sha": info.sha,
+        "node_id": node_id("C", int(info.sha[:7], 16)),
+        "url": urls.commit_api(repo.full_name, info.sha),
+        "html_url": urls.commit_html(repo.full_name, info.sha),
+        "comments_url": f"{urls.commit_api(repo.full_name, info.sha)}/comments",
+        "commit": {
+            "url": f"{api}/git/commits/{info.sha}",
+            "author": {
+                "name": info.author_name,
+                "email": info.author_email,
+                "date": iso(info.author_date),
+            },
+            "committer": {
+                "name": info.committer_name,
+                "email": info.committer_email,
+                "date": iso(info.committer_date),
+            },
+            "message": info.message,
+            "tree": {"sha": info.tree, "url": f"{api}/git/trees/{info.tree}"},
+            "comment_count": 0,
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+            },
+        },
+        "author": None,
+        "committer": None,
+        "parents": [
+            {
+                "sha": parent,
+                "url": urls.commit_api(repo.full_name, parent),
+                "html_url": urls.commit_html(repo.full_name, parent),
+            }
+            for parent in info.parents
+        ],
+    }
+
+
+def branch(urls: Urls, repo: RepositoryRecord, name: str, head: CommitInfo) -> Json:
+    api = f"{urls.repo_api(repo.full_name)}/branches/{quote(name)}"
+    protected = name in repo.protected_branches
+    return {
+        "name": name,
+        "commit": commit(urls, repo, head),
+        "_links": {"self": api, "html": f"{urls.repo_html(repo.full_name)}/tree/{quote(name)}"},
+        "protected": protected,
+        "protection": {
+            "enabled": protected,
+            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+        },
+        "protection_url": f"{api}/protection",
+    }
+
+
+def git_ref(urls: Urls, repo: RepositoryRecord, ref: str, sha: str, kind: str) -> Json:
+    api = urls.repo_api(repo.full_name)
+    plural = {"commit": "commits", "tag": "tags", "tree": "trees", "blob": "blobs"}.get(kind, kind)
+    return {
+        "ref": ref,
+        "node_id": node_id("REF", zlib.crc32(ref.encode())),
+        "url": f"{api}/git/{quote(ref)}",
+        "object": {"type": kind, "sha": sha, "url": f"{api}/git/{plural}/{sha}"},
+    }
+
+
+def label(urls: Urls, repo: RepositoryRecord, record: LabelRecord) -> Json:
+    return {
+        "id": record.id,
+        "node_id": node_id("LA", record.id),
+        "url": urls.label_api(repo.full_name, record.name),
+        "name": record.name,
+        "color": record.color,
+        "default": False,
+        "description": record.description,
+    }
+
+
+def team(urls: Urls, org: str, slug: str) -> Json:
+    team_id = zlib.crc32(f"{org}/{slug}".lower().encode()) % 10_000_000 + 1
+    api = urls.team_api(org, slug)
+    return {
+        "id": team_id,
+        "node_id": node_id("T", team_id),
+        "url": api,
+        "html_url": urls.team_html(org, slug),
+        "name": slug,
+        "slug": slug,
+        "description": None,
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "permission": "pull",
+        "members_url": api + "/members{/member}",
+        "repositories_url": api + "/repos",
+        "parent": None,
+    }
+
+
+def _labels(urls: Urls, repo: RepositoryRecord, names: list[str]) -> list[Json]:
+    return [label(urls, repo, repo.labels[name.lower()]) for name in names]
+
+
+def _users(urls: Urls, logins: list[str]) -> list[Json]:
+    return [user(urls, login) for login in logins]
+
+
+def issue(urls: Urls, repo: RepositoryRecord, record: IssueRecord) -> Json:
+    full = repo.full_name
+    api = urls.issue_api(full, record.number)
+    pull = record.pull
+    html = urls.pull_html(full, record.number) if pull else urls.issue_html(full, record.number)
+    data: Json = {
+        "id": record.id,
+        "node_id": node_id("I", record.id),
+        "url": api,
+        "repository_url": urls.repo_api(full),
+        "labels_url": api + "/labels{/name}",
+        "comments_url": api + "/comments",
+        "events_url": api + "/events",
+        "html_url": html,
+        "number": record.number,
+        "state": record.state,
+        "state_reason": record.state_reason,
+        "title": record.title,
+        "body": record.body,
+        "user": user(urls, record.user),
+        "labels": _labels(urls, repo, record.labels),
+        "assignee": user(urls, record.assignees[0]) if record.assignees else None,
+        "assignees": _users(urls, record.assignees),
+        "milestone": None,
+        "locked": False,
+        "active_lock_reason": None,
+        "comments": len(record.comments),
+        "closed_at": iso(record.closed_at),
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at),
+        "author_association": "CONTRIBUTOR",
+    }
+    if pull is not None:
+        pull_html = urls.pull_html(full, record.number)
+        data["draft"] = pull.draft
+        data["pull_request"] = {
+            "url": urls.pull_api(full, record.number),
+            "html_url": pull_html,
+            "diff_url": pull_html + ".diff",
+            "patch_url": pull_html + ".patch",
+            "merged_at": iso(pull.merged_at),
+        }
+    return data
+
+
+def comment(urls: Urls, repo: RepositoryRecord, record: CommentRecord, *, on_pull: bool) -> Json:
+    full = repo.full_name
+    html = (
+        urls.pull_html(full, record.issue_number)
+        if on_pull
+        else urls.issue_html(full, record.issue_number)
+    )
+    return {
+        "id": record.id,
+        "node_id": node_id("IC", record.id),
+        "url": f"{urls.repo_api(full)}/issues/comments/{record.id}",
+        "html_url": f"{html}#issuecomment-{record.id}",
+        "issue_url": urls.issue_api(full, record.issue_number),
+        "body": record.body,
+        "user": user(urls, record.user),
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at),
+        "author_association": "CONTRIBUTOR",
+    }
+
+
+def _pull_part(urls: Urls, repo: RepositoryRecord, ref: str, sha: str, viewer: str | None) -> Json:
+    return {
+        "label": f"{repo.owner}:{ref}",
+        "ref": ref,
+        "sha": sha,
+        "user": user(urls, repo.owner, organization=repo.owner != viewer),
+        "repo": repository(urls, repo, viewer=viewer),
+    }
+
+
+def pull_request(
+    urls: Urls,
+    repo: RepositoryRecord,
+    record: IssueRecord,
+    pull: PullRecord,
+    *,
+    head_sha: str,
+    base_sha: str,
+    viewer: str | None,
+    detail: PullDetail | None = None,
+) -> Json:
+    full = repo.full_name
+    number = record.number
+    api = urls.pull_api(full, number)
+    issue_api = urls.issue_api(full, number)
+    html = urls.pull_html(full, number)
+    data: Json = {
+        "url": api,
+        "id": pull.id,
+        "node_id": node_id("PR", pull.id),
+        "html_url": html,
+        "diff_url": html + ".diff",
+        "patch_url": html + ".patch",
+        "issue_url": issue_api,
+        "commits_url": api + "/commits",
+        "review_comments_url": api + "/comments",
+        "review_comment_url": urls.repo_api(full) + "/pulls/comments{/number}",
+        "comments_url": issue_api + "/comments",
+        "statuses_url": f"{urls.repo_api(full)}/statuses/{head_sha}",
+        "number": number,
+        "state": record.state,
+        "locked": False,
+        "title": record.title,
+        "user": user(urls, record.user),
+        "body": record.body,
+        "labels": _labels(urls, repo, record.labels),
+        "milestone": None,
+        "active_lock_reason": None,
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at),
+        "closed_at": iso(record.closed_at),
+        "merged_at": iso(pull.merged_at),
+        "merge_commit_sha": pull.merge_commit_sha,
+        "assignee": user(urls, record.assignees[0]) if record.assignees else None,
+        "assignees": _users(urls, record.assignees),
+        "requested_reviewers": _users(urls, pull.requested_reviewers),
+        "requested_teams": [team(urls, repo.owner, slug) for slug in pull.requested_teams],
+        "head": _pull_part(urls, repo, pull.head_ref, head_sha, viewer),
+        "base": _pull_part(urls, repo, pull.base_ref, base_sha, viewer),
+        "_links": {
+            "self": {"href": api},
+            "html": {"href": html},
+            "issue": {"href": issue_api},
+            "comments": {"href": issue_api + "/comments"},
+            "review_comments": {"href": api + "/comments"},
+            "commits": {"href": api + "/commits"},
+            "statuses": {"href": f"{urls.repo_api(full)}/statuses/{head_sha}"},
+        },
+        "author_association": "CONTRIBUTOR",
+        "auto_merge": None,
+        "draft": pull.draft,
+    }
+    if detail is not None:
+        data.update(
+            {
+                "merged": pull.merged,
+                "mergeable": detail.mergeable,
+                "rebaseable": detail.mergeable,
+                "mergeable_state": detail.mergeable_state,
+                "merged_by": user(urls, pull.merged_by) if pull.merged_by else None,
+                "comments": len(record.comments),
+                "review_comments": 0,
+                "maintainer_can_modify": pull.maintainer_can_modify,
+                "commits": detail.commits,
+                "additions": detail.additions,
+                "deletions": detail.deletions,
+                "changed_files": detail.changed_files,
+            }
+        )
+    return data
+
+
+def combined_status(urls: Urls, repo: RepositoryRecord, sha: str, *, viewer: str | None) -> Json:
+    commit_api = urls.commit_api(repo.full_name, sha)
+    return {
+        "state": "pending",
+        "statuses": [],
+        "sha": sha,
+        "total_count": 0,
+        "repository": repository(urls, repo, viewer=viewer),
+        "commit_url": commit_api,
+        "url": f"{commit_api}/status",
+    }
+
+
+def rate_limit(snapshot: RateSnapshot) -> Json:
+    core = {
+        "limit": snapshot.limit,
+        "used": snapshot.used,
+        "remaining": snapshot.remaining,
+        "reset": snapshot.reset,
+    }
+    search = {"limit": 30, "used": 0, "remaining": 30, "reset": snapshot.reset}
+    graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": snapshot.reset}
+    return {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import httpx
@@ -158,6 +159,27 @@ def test_bearer_extra_header_authenticates_git(
         extra_env=bearer,
     )
 
+    assert "refs/heads/main" in listed.stdout
+
+
+def test_token_as_user_name_with_x_oauth_basic_authenticates_git(
+    github_emulator: GitHubEmulator, tmp_path: Path
+) -> None:
+    """The credential-store form AoD writes for a resource's authorization_token."""
+    github_emulator.create_repository("acme/secret", private=True)
+    basic = base64.b64encode(f"{github_emulator.token}:x-oauth-basic".encode()).decode()
+    header = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+    }
+    listed = git(
+        tmp_path,
+        "ls-remote",
+        github_emulator.clone_url("acme/secret"),
+        token=None,
+        extra_env=header,
+    )
     assert "refs/heads/main" in listed.stdout
 
 

@@ -1,8 +1,9 @@
 """Token checks shared by the REST API and git smart HTTP.
 
 GitHub accepts a token as ``token X``, ``Bearer X`` or HTTP Basic with the token as the
-password (any user name) or as the user name alone; git clients use the Basic form,
-usually through ``http.extraHeader``.
+password (any user name), or as the user name with the password ``x-oauth-basic`` or
+none (the form AoD's credential store writes); git clients use the Basic form, usually
+through ``http.extraHeader``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def token_from_authorization(header: str | None) -> str | None:
         except (binascii.Error, UnicodeDecodeError):
             return None
         user, _, password = decoded.partition(":")
-        return password or user or None
+        if password in ("", "x-oauth-basic"):
+            return user or None
+        return password
     return None
 
 

@@ -1,0 +1,89 @@
+"""``aodfix demo``: see aodfix open pull requests, with no token and no network."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from aodfix.apply import run_apply
+from aodfix.demo.run import demo_manifest, demo_stack, shell_exports
+from aodfix.manifest import load_manifest
+from aodfix.plan import expand
+from aodfix.progress import LineProgress, LiveProgress, Progress, SilentProgress
+from aodfix.report.markdown import STATUS_LABEL
+
+
+@click.command("demo")
+@click.option("--keep", is_flag=True, help="Leave the emulators running afterwards.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("aodfix-demo-report"),
+    show_default=True,
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the emulators' repositories and sessions here (default: a temp dir).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+def command(keep: bool, report_dir: Path, data_dir: Path | None, quiet: bool) -> int:
+    """Run a sample batch end to end on local AoD and GitHub emulators."""
+    manifest = load_manifest(demo_manifest())
+    jobs = expand(manifest)
+    with demo_stack(data_dir) as stack:
+        click.echo(f"AoD emulator     {stack.aod.url}")
+        click.echo(f"GitHub emulator  {stack.github.server_url} (API {stack.github.api_url})")
+        click.echo(f"running {manifest.path} on {len(jobs)} sample repositories…\n")
+        environ = {**os.environ, **stack.environment()}
+        os.environ.update(stack.environment())  # PR bodies, git and redaction read it too
+        progress: Progress
+        live = None
+        if quiet:
+            progress = SilentProgress()
+        elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
+            progress = live = LiveProgress(total=len(jobs))
+        else:
+            progress = LineProgress()
+        if live is not None:
+            live.__enter__()
+        try:
+            result = run_apply(
+                manifest,
+                jobs,
+                dry_run=False,
+                concurrency=manifest.concurrency,
+                report_dir=report_dir,
+                resume=False,
+                progress=progress,
+                environ=environ,
+            )
+        finally:
+            if live is not None:
+                live.__exit__(None, None, None)
+        report = result.report
+        click.echo("")
+        for r in report.results:
+            where = (
+                r.pull_request.url
+                if r.pull_request
+                else (f"{r.error.stage.value}: {r.error.message}" if r.error else "")
+            )
+            click.echo(f"  {r.repository:28} {STATUS_LABEL[r.status]:12} {where}")
+        click.echo("")
+        for kind, path in result.paths.items():
+            click.echo(f"report ({kind}): {path}")
+        if keep:
+            click.echo("\nThe emulators keep running. To point aodfix at them:\n")
+            click.echo(shell_exports(stack.environment()))
+            click.echo("Press Ctrl-C to stop.")
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            stop.wait()
+        return result.exit_code

@@ -1,0 +1,1 @@
+"""``aodfix demo``: the whole product on the local emulators, with sample repositories."""

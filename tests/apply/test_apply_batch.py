@@ -1,0 +1,219 @@
+"""``aodfix apply`` end to end on the emulators: the product's main path, as a user runs it."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from typing import Any
+
+from conftest import MakeStack
+from stack import TOKENS, branch_files, wait_for
+
+GREET = 'def greet(name):\n    return "Helo, " + name\n'
+FIXED = 'def greet(name):\n    return "Hello, " + name\n'
+FILES = {
+    "greet.py": GREET,
+    "README.md": "# service\n",
+    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+}
+FIX = {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}], "delay": 0.3}
+
+
+def _names(count: int) -> list[str]:
+    return [f"acme/svc-{i:02d}" for i in range(1, count + 1)]
+
+
+def test_twelve_repository_batch(make_stack: MakeStack) -> None:
+    names = _names(12)
+    scenario: dict[str, Any] = {
+        "default": FIX,
+        "acme/svc-07": {"edits": [], "delay": 0.3},
+        "acme/svc-08": {**FIX, "exit_code": 3, "stderr": "boom: tool crashed\n"},
+        "acme/svc-09": {"hang": True},
+        "acme/svc-10": {
+            "edits": [{"replace": ".github/workflows/ci.yml", "old": "push", "new": "pull_request"}]
+        },
+        "acme/svc-11": {
+            "edits": [
+                {"write": "docs/NOTES.md", "content": "new notes\n"},
+                {"write": "assets/logo.bin", "base64": "AAECAwT/AP4="},
+                {"delete": "README.md"},
+            ]
+        },
+        "acme/svc-12": {**FIX, "is_error": True, "result": "API error: overloaded"},
+    }
+    stack = make_stack(scenario)
+    for name in names:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(
+        names, timeout=10, concurrency=4, pull_request={"labels": ["automated"]}
+    )
+
+    run = stack.apply(manifest)
+
+    assert run.exit_code == 1, run.stderr
+    results = run.results()
+    statuses = run.statuses()
+    assert [statuses[n] for n in names[:6]] == ["pr_opened"] * 6
+    assert statuses["acme/svc-07"] == "no_changes"
+    assert statuses["acme/svc-11"] == "pr_opened"
+    failures = {n: results[n]["error"]["stage"] for n in names if statuses[n] == "failed"}
+    assert failures == {
+        "acme/svc-08": "agent",
+        "acme/svc-09": "agent",
+        "acme/svc-10": "policy",
+        "acme/svc-12": "agent",
+    }
+    assert "code 3" in results["acme/svc-08"]["error"]["message"]
+    assert "overloaded" in results["acme/svc-12"]["error"]["message"]
+    assert ".github/workflows/ci.yml" in results["acme/svc-10"]["error"]["message"]
+    assert "pull_request" in results["acme/svc-10"]["patch"]  # the refused patch is kept
+
+    # The pushed trees hold exactly the scripted edits.
+    for name in names[:6]:
+        files = branch_files(stack.github, name, "aodfix/e2e-fix")
+        assert files == {**{k: v.encode() for k, v in FILES.items()}, "greet.py": FIXED.encode()}
+    files = branch_files(stack.github, "acme/svc-11", "aodfix/e2e-fix")
+    assert "README.md" not in files
+    assert files["docs/NOTES.md"] == b"new notes\n"
+    assert files["assets/logo.bin"] == bytes([0, 1, 2, 3, 4, 255, 0, 254])
+
+    pulls = stack.github.pull_requests()
+    assert len(pulls) == 7
+    for body in stack.pull_bodies():
+        assert "<!-- aodfix:batch=e2e-fix -->" in body
+        assert not any(token in body for token in TOKENS)
+
+    # Nothing lost, nothing leaked, never above the configured concurrency.
+    assert list(stack.aod.stats.undeleted) == []
+    assert stack.aod.stats.peak_active == 4
+
+
+def test_quota_cap_below_concurrency_never_fails_a_repository(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX}, max_active=2)
+    names = _names(6)
+    for name in names:
+        stack.add_repository(name, FILES)
+    run = stack.apply(stack.manifest(names, concurrency=5))
+    assert run.exit_code == 0, run.stderr
+    assert set(run.statuses().values()) == {"pr_opened"}
+    assert stack.aod.stats.peak_active <= 2
+    assert list(stack.aod.stats.undeleted) == []
+
+
+def test_rerun_is_unchanged_and_a_new_effect_updates_the_same_prs(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    names = _names(3)
+    for name in names:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(names)
+    first = stack.apply(manifest)
+    assert set(first.statuses().values()) == {"pr_opened"}
+    numbers = {n: r["pull_request"]["number"] for n, r in first.results().items()}
+
+    again = stack.apply(manifest)
+    assert set(again.statuses().values()) == {"unchanged"}, again.stderr
+    assert len(stack.github.pull_requests()) == 3
+
+    stack.aod.set_scenario(
+        {"default": {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hi"}]}}
+    )
+    third = stack.apply(manifest)
+    assert set(third.statuses().values()) == {"pr_updated"}, third.stderr
+    assert {n: r["pull_request"]["number"] for n, r in third.results().items()} == numbers
+    assert len(stack.github.pull_requests()) == 3
+    for name in names:
+        assert b"Hi, " in branch_files(stack.github, name, "aodfix/e2e-fix")["greet.py"]
+
+
+def test_dry_run_pushes_nothing_and_reports_every_patch(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    names = _names(3)
+    for name in names:
+        stack.add_repository(name, FILES)
+    before = len(stack.github.requests)
+    run = stack.apply(stack.manifest(names), "--dry-run")
+    assert run.exit_code == 0, run.stderr
+    assert set(run.statuses().values()) == {"dry_run"}
+    for result in run.report["results"]:
+        assert '-    return "Helo, " + name' in result["patch"]
+        assert '+    return "Hello, " + name' in result["patch"]
+    new = stack.github.requests[before:]
+    writes = [r for r in new if r.method not in ("GET", "HEAD")]
+    assert [
+        r
+        for r in writes
+        if "git-receive-pack" in r.path or "/pulls" in r.path or "/issues" in r.path
+    ] == []
+    assert stack.github.pull_requests() == []
+
+
+def test_resume_reruns_only_what_did_not_end_well(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX, "acme/svc-02": {"exit_code": 1}})
+    names = _names(3)
+    for name in names:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(names)
+    first = stack.apply(manifest)
+    assert first.exit_code == 1
+    created = stack.aod.stats.created
+    stack.aod.set_scenario({"default": FIX})
+    second = stack.apply(manifest, "--resume")
+    assert second.exit_code == 0, second.stderr
+    assert set(second.statuses().values()) == {"pr_opened"}
+    assert stack.aod.stats.created == created + 1  # only the failed repository ran again
+
+
+def test_branch_with_someone_elses_commit_is_left_alone(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/svc-01", FILES)
+    manifest = stack.manifest(["acme/svc-01"])
+    assert stack.apply(manifest).statuses() == {"acme/svc-01": "pr_opened"}
+
+    # A person pushes a commit onto the batch branch.
+    work = stack.root / "human"
+    bare = stack.github.bare_path("acme/svc-01")
+    git = ["git", "-c", "user.name=Dana", "-c", "user.email=dana@example.com"]
+    subprocess.run([*git, "clone", "-q", "-b", "aodfix/e2e-fix", str(bare), str(work)], check=True)
+    (work / "greet.py").write_text(FIXED + "# reviewed by Dana\n")
+    subprocess.run([*git, "commit", "-qam", "Review tweak"], cwd=work, check=True)
+    subprocess.run([*git, "push", "-q", "origin", "HEAD:aodfix/e2e-fix"], cwd=work, check=True)
+    human_tip = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    stack.aod.set_scenario(
+        {"default": {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hey"}]}}
+    )
+    run = stack.apply(manifest)
+    result = run.results()["acme/svc-01"]
+    assert result["status"] == "skipped", run.stderr
+    assert "not made by this aodfix batch" in result["error"]["message"]
+    tip = subprocess.run(
+        ["git", "rev-parse", "refs/heads/aodfix/e2e-fix"],
+        cwd=bare,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert tip == human_tip
+
+
+def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": {"hang": True}})
+    names = _names(5)
+    for name in names:
+        stack.add_repository(name, FILES)
+    process = stack.start(stack.manifest(names, concurrency=5, timeout=600))
+    try:
+        wait_for(lambda: stack.aod.stats.active == 5, timeout=60)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert list(stack.aod.stats.undeleted) == []
+    report = (stack.root / "report" / "report.json").read_text()
+    assert '"interrupted": true' in report
+    assert not any(token in stdout + stderr + report for token in TOKENS)

@@ -22,15 +22,13 @@ def make_stack(tmp_path: Path) -> Iterator[MakeStack]:
     def make(scenario: dict[str, Any] | None = None, **aod_options: Any) -> Stack:
         github = GitHubEmulator(tmp_path / "github", tokens=(GITHUB_TOKEN,))
         github.start()
-        options: dict[str, Any] = {"heartbeat_interval": 1.0, "poll_interval": 0.02}
+        options: dict[str, Any] = {
+            "heartbeat_interval": 1.0,
+            "poll_interval": 0.02,
+            "git_base_urls": (github.server_url,),
+        }
         options.update(aod_options)
-        aod = AodEmulator(
-            tmp_path / "aod",
-            tokens=(AOD_TOKEN,),
-            scenario=scenario,
-            git_base_urls=(github.server_url,),
-            **options,
-        )
+        aod = AodEmulator(tmp_path / "aod", tokens=(AOD_TOKEN,), scenario=scenario, **options)
         aod.start()
         started.append((github, aod))
         return Stack(root=tmp_path, github=github, aod=aod, agent_id=aod.create_agent())

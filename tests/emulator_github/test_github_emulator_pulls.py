@@ -287,3 +287,20 @@ def test_pull_request_html_url_opens_a_readable_page_and_diff(
     assert "fixed &lt;b&gt;" in page.text
     assert diff.text.startswith("diff --git a/fix.txt b/fix.txt")
     assert httpx.get(f"{github_emulator.server_url}/acme/api/pull/99").status_code == 404
+
+
+def test_reviews_added_by_a_test_are_listed_and_clear_the_request(
+    github_emulator: GitHubEmulator,
+) -> None:
+    github_emulator.create_repository("acme/api")
+    head = github_emulator.commit_files("acme/api", "aodfix/fix", {"fix.txt": "x\n"})
+    repo = client(github_emulator).get_repo("acme/api")
+    pull = repo.create_pull(base="main", head="aodfix/fix", title="t", body="")
+    pull.create_review_request(reviewers=["bob"])
+
+    github_emulator.add_review("acme/api", pull.number, "bob", "APPROVED")
+
+    reviews = list(repo.get_pull(pull.number).get_reviews())
+    assert [(r.user.login, r.state, r.commit_id) for r in reviews] == [("bob", "APPROVED", head)]
+    users, _teams = repo.get_pull(pull.number).get_review_requests()
+    assert users.totalCount == 0

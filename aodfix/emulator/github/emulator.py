@@ -24,6 +24,7 @@ from aodfix.emulator.github.store import (
     IssueRecord,
     PullRecord,
     RepositoryRecord,
+    ReviewRecord,
     Store,
     split_full_name,
     utc_now,
@@ -238,6 +239,20 @@ class GitHubEmulator:
             if record is None or record.pull is None:
                 raise KeyError(f"no pull request #{number} in {full_name}")
             return pulls.merge(repo, record, record.pull, merger=self.login)
+
+    def add_review(self, full_name: str, number: int, login: str, state: str = "APPROVED") -> None:
+        """Submit a review on PR ``number`` as ``login`` (APPROVED, CHANGES_REQUESTED, …)."""
+        with self._context.store.lock:
+            repo = self._repo(full_name)
+            record = repo.issues.get(number)
+            if record is None or record.pull is None:
+                raise KeyError(f"no pull request #{number} in {full_name}")
+            pull = record.pull
+            head = repo.bare.resolve(f"refs/heads/{pull.head_ref}") or pull.head_sha
+            review = ReviewRecord(self._context.store.next_id(), login, state, "", head, utc_now())
+            pull.reviews.append(review)
+            if login in pull.requested_reviewers:
+                pull.requested_reviewers.remove(login)
 
     def _view(
         self, repo: RepositoryRecord, record: IssueRecord, pull: PullRecord

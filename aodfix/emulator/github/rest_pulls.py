@@ -28,6 +28,7 @@ def register(router: Router) -> None:
     router.add("GET", base + "/{number:int}/merge", is_merged)
     router.add("PUT", base + "/{number:int}/merge", merge_pull)
     router.add("GET", base + "/{number:int}/commits", list_commits)
+    router.add("GET", base + "/{number:int}/reviews", list_reviews)
     router.add("GET", base + "/{number:int}/requested_reviewers", get_review_requests)
     router.add("POST", base + "/{number:int}/requested_reviewers", request_reviewers)
     router.add("DELETE", base + "/{number:int}/requested_reviewers", remove_review_requests)
@@ -247,6 +248,13 @@ def list_commits(call: RestCall) -> RestResult:
     base = pulls.compare_base(repo, pull)
     infos = repo.bare.commits(f"{base}..{head}" if base else head, limit=250)
     return call.paginate([shapes.commit(call.context.urls, repo, info) for info in infos])
+
+
+def list_reviews(call: RestCall) -> RestResult:
+    repo = call.repo()
+    record, pull = find_pull(call, repo)
+    urls = call.context.urls
+    return call.paginate([shapes.review(urls, repo, record.number, r) for r in pull.reviews])
 
 
 def get_review_requests(call: RestCall) -> RestResult:

@@ -21,6 +21,7 @@ from aodfix.emulator.github.store import (
     LabelRecord,
     PullRecord,
     RepositoryRecord,
+    ReviewRecord,
 )
 from aodfix.emulator.github.urls import Urls
 
@@ -429,3 +430,19 @@ def rate_limit(snapshot: RateSnapshot) -> Json:
     search = {"limit": 30, "used": 0, "remaining": 30, "reset": snapshot.reset}
     graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": snapshot.reset}
     return {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core}
+
+
+def review(urls: Urls, repo: RepositoryRecord, number: int, record: ReviewRecord) -> Json:
+    html = urls.pull_html(repo.full_name, number)
+    return {
+        "id": record.id,
+        "node_id": node_id("PRR", record.id),
+        "user": user(urls, record.user),
+        "body": record.body,
+        "state": record.state,
+        "commit_id": record.commit_id,
+        "html_url": f"{html}#pullrequestreview-{record.id}",
+        "pull_request_url": urls.pull_api(repo.full_name, number),
+        "submitted_at": iso(record.submitted_at),
+        "author_association": "MEMBER",
+    }

@@ -57,6 +57,19 @@ class PullRecord:
     merged_at: datetime | None = None
     merged_by: str | None = None
     merge_commit_sha: str | None = None
+    reviews: list[ReviewRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """A submitted review (added by tests through ``GitHubEmulator.add_review``)."""
+
+    id: int
+    user: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    body: str
+    commit_id: str
+    submitted_at: datetime
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,5 +137,13 @@ async def _run(
 
 
 def _interrupt(main: asyncio.Task[object], gateway: GitHubGateway) -> None:
+    """First signal: cancel the batch. Later ones: ignored, cleanup is already bounded."""
+    if main.cancelling():
+        return
+    print(
+        "aodfix: interrupted; deleting sessions and writing the report (at most 30 s)…",
+        file=sys.stderr,
+        flush=True,
+    )
     gateway.close()  # wakes threads waiting out a GitHub rate limit
     main.cancel()

@@ -103,6 +103,7 @@ class Batch:
         self.run = BatchRun()
         self.author = GitIdentity.parse(manifest.commit.author)
         self.run_url = workflow_run_url()
+        self._interrupted: dict[str, RepoResult] = {}
         self._executor = ThreadPoolExecutor(
             max_workers=options.forge_workers, thread_name_prefix="aodfix-forge"
         )
@@ -158,6 +159,8 @@ class Batch:
                 continue
             if task.done() and not task.cancelled() and task.exception() is None:
                 results[repository] = task.result()
+            elif repository in self._interrupted:  # recorded by _settle, with its details
+                results[repository] = self._interrupted[repository]
             else:
                 result = RepoResult(
                     repository=repository,
@@ -196,6 +199,7 @@ class Batch:
             outcome.fail(Stage.INTERRUPTED, "the batch was interrupted")
             result = outcome.result(self.clock())
             state.append(result)
+            self._interrupted[job.repository] = result
             raise
         except ForgeError as exc:
             outcome.fail(exc.stage, exc.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from typing import Any
@@ -216,4 +217,8 @@ def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack) -> None:
     assert list(stack.aod.stats.undeleted) == []
     report = (stack.root / "report" / "report.json").read_text()
     assert '"interrupted": true' in report
+    data = json.loads(report)
+    assert [r["error"]["stage"] for r in data["results"]] == ["interrupted"] * 5
+    assert all(r["session_id"] for r in data["results"])  # each knew its session
+    assert "deleting sessions" in stderr
     assert not any(token in stdout + stderr + report for token in TOKENS)

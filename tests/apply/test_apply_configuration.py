@@ -1,0 +1,54 @@
+"""``aodfix apply`` refuses to start without what it needs: one line, exit 2, nothing run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+MANIFEST = "version: 1\nname: cfg\nprompt: Fix it.\nrepositories: [acme/api]\n"
+
+
+def _apply(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    manifest = tmp_path / "m.yml"
+    manifest.write_text(MANIFEST)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AOD_", "GITHUB_", "GH_"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aodfix",
+            "apply",
+            str(manifest),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_aod_token(tmp_path: Path) -> None:
+    done = _apply(tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "aodfix: AOD_API_TOKEN is not set (the Agent on Demand API token)"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_agent(tmp_path: Path) -> None:
+    done = _apply(tmp_path, AOD_API_TOKEN="aod_x_not_a_real_token_1234567")
+    assert done.returncode == 2
+    assert "no agent: set `agent:` in the manifest or AOD_AGENT_ID" in done.stderr
+    assert "aod_x_not_a_real_token" not in done.stderr
+
+
+def test_missing_github_token_outside_dry_run(tmp_path: Path) -> None:
+    done = _apply(tmp_path, AOD_API_TOKEN="aod_x_not_a_real_token_1234567", AOD_AGENT_ID="a")
+    assert done.returncode == 2
+    assert "GITHUB_TOKEN (or GH_TOKEN) is not set" in done.stderr

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -192,7 +192,7 @@ class Batch:
 
     async def _settle(self, job: RepoJob, state: StateWriter) -> RepoResult:
         """Run one repository to exactly one result, whatever happens inside."""
-        outcome = _Outcome(job.repository, started=self.clock())
+        outcome = _Outcome(job.repository, Status.FAILED, started=self.clock())
         try:
             await self._process(job, outcome)
         except asyncio.CancelledError:
@@ -398,24 +398,11 @@ class Batch:
 
 
 @dataclass
-class _Outcome:
-    """A repository's result while it is being worked out."""
+class _Outcome(RepoResult):
+    """A repository's result while it is being worked out, with the clocks behind it."""
 
-    repository: str
-    started: float
+    started: float = 0.0
     stage: Stage = Stage.RESOLVE
-    status: Status = Status.FAILED
-    error: ErrorInfo | None = None
-    branch: str | None = None
-    base: str | None = None
-    base_sha: str | None = None
-    pull_request: PullRequestRef | None = None
-    session_id: str | None = None
-    diffstat: Diffstat | None = None
-    turns: int = 0
-    cost_usd: float | None = None
-    summary: str | None = None
-    patch: str | None = None
     queued: float = 0.0
     session: float = 0.0
 
@@ -424,27 +411,16 @@ class _Outcome:
         self.error = ErrorInfo(stage, one_line(message))
 
     def result(self, now: float) -> RepoResult:
-        keep_patch = self.status in (Status.DRY_RUN, Status.FAILED, Status.SKIPPED)
-        return RepoResult(
-            repository=self.repository,
-            status=self.status,
-            branch=self.branch,
-            base=self.base,
-            base_sha=self.base_sha,
-            pull_request=self.pull_request,
-            session_id=self.session_id,
-            diffstat=self.diffstat,
-            error=self.error,
-            timings=Timings(
-                queued=round(self.queued, 3),
-                session=round(self.session, 3),
-                total=round(now - self.started, 3),
-            ),
-            turns=self.turns,
-            cost_usd=self.cost_usd,
-            summary=self.summary,
-            patch=self.patch if keep_patch else None,
+        """The final result; the patch is kept where a reviewer needs it (not behind a PR)."""
+        values = {f.name: getattr(self, f.name) for f in fields(RepoResult)}
+        values["timings"] = Timings(
+            queued=round(self.queued, 3),
+            session=round(self.session, 3),
+            total=round(now - self.started, 3),
         )
+        if self.status not in (Status.DRY_RUN, Status.FAILED, Status.SKIPPED):
+            values["patch"] = None
+        return RepoResult(**values)
 
 
 def _explain_validation(exc: ValidationError, url: str) -> str:

@@ -7,8 +7,11 @@ events, a live terminal view, nothing) is the caller's choice.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Protocol
 
 from rich.console import Console, Group, RenderableType
@@ -130,3 +133,17 @@ class LiveProgress:
         if len(shown) > 30:
             rows.add_row(f"… and {len(shown) - 30} more", "", "")
         return Group(header, rows)
+
+
+@contextmanager
+def progress_for(total: int, *, quiet: bool = False, as_json: bool = False) -> Iterator[Progress]:
+    """The display that fits where output goes: live on a terminal, plain lines in CI/pipes."""
+    if as_json:
+        yield JsonProgress()
+    elif quiet:
+        yield SilentProgress()
+    elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
+        with LiveProgress(total=total) as live:
+            yield live
+    else:
+        yield LineProgress()

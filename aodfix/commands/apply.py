@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from aodfix.apply import ApplyResult, ConfigurationError, run_apply
 from aodfix.exit_codes import EXIT_USAGE
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
-from aodfix.progress import JsonProgress, LineProgress, LiveProgress, Progress, SilentProgress
+from aodfix.progress import progress_for
 from aodfix.report.markdown import STATUS_LABEL
 
 
@@ -55,18 +53,8 @@ def command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         jobs = select_shard(jobs, index, count)
-    progress: Progress
-    live: LiveProgress | None = None
-    if as_json:
-        progress = JsonProgress()
-    elif quiet:
-        progress = SilentProgress()
-    elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
-        progress = live = LiveProgress(total=len(jobs))
-    else:
-        progress = LineProgress()
     try:
-        with live or contextlib.nullcontext():
+        with progress_for(len(jobs), quiet=quiet, as_json=as_json) as progress:
             result = run_apply(
                 manifest,
                 jobs,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from aodfix.apply import run_apply
 from aodfix.demo.run import demo_manifest, demo_stack, shell_exports
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand
-from aodfix.progress import LineProgress, LiveProgress, Progress, SilentProgress
+from aodfix.progress import progress_for
 from aodfix.report.markdown import STATUS_LABEL
 
 
@@ -42,17 +41,7 @@ def command(keep: bool, report_dir: Path, data_dir: Path | None, quiet: bool) ->
         click.echo(f"running {manifest.path} on {len(jobs)} sample repositories…\n")
         environ = {**os.environ, **stack.environment()}
         os.environ.update(stack.environment())  # PR bodies, git and redaction read it too
-        progress: Progress
-        live = None
-        if quiet:
-            progress = SilentProgress()
-        elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
-            progress = live = LiveProgress(total=len(jobs))
-        else:
-            progress = LineProgress()
-        if live is not None:
-            live.__enter__()
-        try:
+        with progress_for(len(jobs), quiet=quiet) as progress:
             result = run_apply(
                 manifest,
                 jobs,
@@ -63,9 +52,6 @@ def command(keep: bool, report_dir: Path, data_dir: Path | None, quiet: bool) ->
                 progress=progress,
                 environ=environ,
             )
-        finally:
-            if live is not None:
-                live.__exit__(None, None, None)
         report = result.report
         click.echo("")
         for r in report.results:

@@ -62,3 +62,16 @@ def test_missing_and_archived_repositories(make_stack: MakeStack) -> None:
     assert results["acme/gone"]["error"]["stage"] == "resolve"
     assert results["acme/ok"]["status"] == "pr_opened"
     assert stack.aod.stats.created == 1  # no session for repositories that cannot run
+
+
+def test_stale_session_fails_the_repository_and_is_deleted(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX, "acme/quiet": {"stale": 1.5}})
+    for name in ("acme/quiet", "acme/ok"):
+        stack.add_repository(name, FILES)
+    run = stack.apply(stack.manifest(["acme/quiet", "acme/ok"]))
+    results = run.results()
+    assert results["acme/quiet"]["status"] == "failed"
+    assert results["acme/quiet"]["error"]["stage"] == "agent"
+    assert "stale" in results["acme/quiet"]["error"]["message"]
+    assert results["acme/ok"]["status"] == "pr_opened"
+    assert list(stack.aod.stats.undeleted) == []

@@ -32,7 +32,7 @@ from aodfix.forge.git_work import Checkout, GitIdentity, GitRemote
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.pr_body import render_body, workflow_run_url
 from aodfix.forge.pulls import PullRequestRequest, open_or_update
-from aodfix.forge.resolve import ResolvedRepository, resolve_repository
+from aodfix.forge.resolve import ResolvedRepository, check_branch_owner, resolve_repository
 from aodfix.manifest import Manifest
 from aodfix.patch import Diffstat, PatchFormatError, check_policy, inspect_patch, patch_key
 from aodfix.plan import RepoJob
@@ -235,6 +235,10 @@ class Batch:
             resolved.base,
             resolved.base_sha,
         )
+        if not self.options.dry_run:  # no session for a branch aodfix may not push to
+            await self._thread(
+                check_branch_owner, self.github, resolved, job.branch, self.manifest.name
+            )
 
         patch = await self._agent_stage(job, resolved, outcome)
         if not patch:
@@ -331,7 +335,7 @@ class Batch:
 
         def commit_and_push() -> tuple[bool, str]:
             with Checkout(remote, resolved.base_sha, self.options.scratch_dir) as checkout:
-                checkout.fetch_base()
+                checkout.fetch(job.branch)
                 checkout.apply_and_commit(
                     patch,
                     message=job.commit_message,
@@ -381,7 +385,7 @@ class Batch:
 
     def _check_only(self, remote: GitRemote, base_sha: str, patch: bytes, three_way: bool) -> None:
         with Checkout(remote, base_sha, self.options.scratch_dir) as checkout:
-            checkout.fetch_base()
+            checkout.fetch()
             check = checkout.check(patch, three_way=three_way)
             if not check.applies:
                 raise ForgeError(

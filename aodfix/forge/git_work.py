@@ -29,6 +29,7 @@ from aodfix.redact import register_secret
 from aodfix.report.models import Stage
 
 TRAILER = "Aodfix-Batch"
+TIP_REF = "refs/aodfix/tip"  # where the batch branch's remote tip is fetched to
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class Checkout:
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-", dir=parent))
         self.repo = git.Repo.init(self.path)
         self._env = {**remote.env}
+        self.fetched_branch: str | None = None
+        self.remote_tip: git.Commit | None = None
 
     def __enter__(self) -> Checkout:
         return self
@@ -108,18 +111,21 @@ class Checkout:
         self.repo.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def fetch_base(self) -> None:
-        """Fetch exactly the base commit, depth 1, and check it out."""
+    def fetch(self, branch: str | None = None) -> None:
+        """Fetch the base commit and, when ``branch`` exists on the remote, its tip: depth 1,
+        in one fetch (each git round trip to the forge costs latency), then check out the base.
+        """
+        wanted = [self.base_sha]
+        if branch is not None:
+            listed = self._git(Stage.APPLY, "ls-remote", self.remote.url, f"refs/heads/{branch}")
+            if listed.strip():
+                wanted.append(f"+refs/heads/{branch}:{TIP_REF}")
         self._git(
-            Stage.APPLY,
-            "fetch",
-            "--quiet",
-            "--depth=1",
-            "--no-tags",
-            self.remote.url,
-            self.base_sha,
+            Stage.APPLY, "fetch", "--quiet", "--depth=1", "--no-tags", self.remote.url, *wanted
         )
         self._git(Stage.APPLY, "checkout", "--quiet", "--detach", self.base_sha)
+        self.fetched_branch = branch
+        self.remote_tip = self.repo.commit(TIP_REF) if len(wanted) > 1 else None
 
     def check(self, patch: bytes, *, three_way: bool) -> ApplyCheck:
         return check_applies(self.path, patch, three_way_fallback=three_way)
@@ -135,7 +141,6 @@ class Checkout:
             )
         message_file = Path(self.repo.git_dir) / "AODFIX_COMMIT_MSG"
         message_file.write_text(f"{message.rstrip()}\n\n{TRAILER}: {batch}\n", encoding="utf-8")
-        self._git(Stage.APPLY, "add", "--all")
         self._git(
             Stage.APPLY,
             "-c",
@@ -153,30 +158,17 @@ class Checkout:
 
         Raises RepositorySkipped when the branch tip is not aodfix's commit for ``batch``.
         """
+        if branch != self.fetched_branch:
+            raise ValueError("publish() needs fetch(branch) first")
         head = self.repo.head.commit
         ref = f"refs/heads/{branch}"
-        listed = self._git(Stage.PUSH, "ls-remote", self.remote.url, ref)
-        tip = listed.split()[0] if listed.strip() else None
-        if tip is not None:
-            self._git(
-                Stage.PUSH,
-                "fetch",
-                "--quiet",
-                "--depth=1",
-                "--no-tags",
-                self.remote.url,
-                f"+{ref}:refs/aodfix/tip",
-            )
-            tip_commit = self.repo.commit("refs/aodfix/tip")
+        tip: str | None = None
+        if self.remote_tip is not None:
+            tip_commit = self.remote_tip
             tip = tip_commit.hexsha
-            if not _made_by_batch(str(tip_commit.message), batch):
+            if not made_by_batch(str(tip_commit.message), batch):
                 who = f"{tip_commit.author.name} <{tip_commit.author.email}>"
-                raise RepositorySkipped(
-                    Stage.PUSH,
-                    f"branch {branch} has a commit not made by this aodfix batch (tip"
-                    f" {tip[:12]} by {who}); left alone — delete the branch or rename"
-                    " pull_request.branch to run again",
-                )
+                raise RepositorySkipped(Stage.PUSH, foreign_branch(branch, tip, who))
             if tip_commit.tree.hexsha == head.tree.hexsha:
                 return BranchUpdate(pushed=False, commit_sha=tip, previous_sha=tip)
         lease = f"--force-with-lease={ref}:{tip or ''}"
@@ -206,6 +198,14 @@ class Checkout:
         return out
 
 
-def _made_by_batch(message: str, batch: str) -> bool:
+def made_by_batch(message: str, batch: str) -> bool:
+    """Whether a commit message carries this batch's trailer (aodfix wrote the commit)."""
     pattern = re.compile(rf"^{TRAILER}:\s*{re.escape(batch)}\s*$", re.MULTILINE)
     return bool(pattern.search(message))
+
+
+def foreign_branch(branch: str, tip: str, who: str) -> str:
+    return (
+        f"branch {branch} has a commit not made by this aodfix batch (tip {tip[:12]} by"
+        f" {who}); left alone — delete the branch or rename pull_request.branch to run again"
+    )

@@ -12,6 +12,7 @@ from github import GithubException, UnknownObjectException
 from github.Repository import Repository
 
 from aodfix.forge.errors import ForgeError, RepositorySkipped
+from aodfix.forge.git_work import foreign_branch, made_by_batch
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.report.models import Stage
 
@@ -71,3 +72,25 @@ def resolve_repository(
 def _describe(exc: GithubException) -> str:
     message = exc.data.get("message") if isinstance(exc.data, dict) else None
     return f"HTTP {exc.status}: {message or exc.data or 'no message'}"
+
+
+def check_branch_owner(
+    gateway: GitHubGateway, repo: ResolvedRepository, branch: str, batch: str
+) -> None:
+    """Skip, before any session runs, a batch branch whose tip aodfix did not write.
+
+    The push checks again (the branch may move meanwhile); this saves the agent's time.
+    """
+    try:
+        found = gateway.read(lambda: repo.handle.get_branch(branch))
+    except UnknownObjectException:
+        return
+    except GithubException as exc:
+        raise ForgeError(
+            Stage.RESOLVE, f"cannot read branch {branch!r} of {repo.full_name}: {_describe(exc)}"
+        ) from None
+    commit = found.commit
+    if not made_by_batch(commit.commit.message, batch):
+        author = commit.commit.author
+        who = f"{author.name} <{author.email}>" if author else "someone else"
+        raise RepositorySkipped(Stage.RESOLVE, foreign_branch(branch, commit.sha, who))

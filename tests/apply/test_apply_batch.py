@@ -190,6 +190,8 @@ def test_branch_with_someone_elses_commit_is_left_alone(make_stack: MakeStack) -
     result = run.results()["acme/svc-01"]
     assert result["status"] == "skipped", run.stderr
     assert "not made by this aodfix batch" in result["error"]["message"]
+    assert result["error"]["stage"] == "resolve"  # found before spending a session on it
+    assert stack.aod.stats.created == 1
     tip = subprocess.run(
         ["git", "rev-parse", "refs/heads/aodfix/e2e-fix"],
         cwd=bare,
@@ -222,3 +224,24 @@ def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack) -> None:
     assert all(r["session_id"] for r in data["results"])  # each knew its session
     assert "deleting sessions" in stderr
     assert not any(token in stdout + stderr + report for token in TOKENS)
+
+
+def test_branch_taken_during_the_session_is_not_pushed_over(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": {**FIX, "delay": 3}})
+    stack.add_repository("acme/svc-01", FILES)
+    process = stack.start(stack.manifest(["acme/svc-01"]))
+    try:
+        wait_for(lambda: stack.aod.stats.active == 1, timeout=60)
+        human = stack.github.commit_files(
+            "acme/svc-01", "aodfix/e2e-fix", {"NOTES.md": "mine\n"}, message="Dana's work"
+        )
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    report = json.loads((stack.root / "report" / "report.json").read_text())
+    (result,) = report["results"]
+    assert result["status"] == "skipped", stderr
+    assert result["error"]["stage"] == "push"
+    assert stack.github.branch_sha("acme/svc-01", "aodfix/e2e-fix") == human
+    assert process.returncode == 0

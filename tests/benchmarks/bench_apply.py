@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -110,6 +111,10 @@ def main() -> int:
             requests = sum(stats.requests.values())
             report = json.loads((root / "report" / "report.json").read_text())
             sessions = [r["timings"]["session"] for r in report["results"]]
+            outside = sorted(
+                r["timings"]["total"] - r["timings"]["queued"] - r["timings"]["session"]
+                for r in report["results"]
+            )
             tail = log.read_text()[-2000:]
         finally:
             aod.stop()
@@ -131,11 +136,23 @@ def main() -> int:
         f" ratio {wall / observed_ideal:.2f}"
     )
     print(f"peak active      {stats.peak_active}")
+    print(
+        f"outside session  median {outside[len(outside) // 2]:.2f} s, max {outside[-1]:.2f} s"
+        " (resolve before, verify/push/PR after, per repository)"
+    )
     print(f"AoD requests     {requests} ({requests / max(stats.created, 1):.2f} per session)")
     for endpoint, count in sorted(stats.requests.items()):
         print(f"  {endpoint:28} {count}")
     print(f"aodfix peak RSS  {usage.ru_maxrss / 1024:.0f} MiB")
     print(f"aodfix CPU       {usage.ru_utime + usage.ru_stime:.1f} s (with its git commands)")
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    emulators = own.ru_utime + own.ru_stime
+    agents = children.ru_utime + children.ru_stime - (usage.ru_utime + usage.ru_stime)
+    print(
+        f"emulators CPU    {emulators:.1f} s in-process, {agents:.1f} s in agents and git"
+        f" ({os.cpu_count()} CPUs x {wall:.0f} s = {(os.cpu_count() or 1) * wall:.0f} CPU-s)"
+    )
     if returncode != 0:
         print(tail, file=sys.stderr)
     return returncode

@@ -100,6 +100,7 @@ class Batch:
         self.progress = progress or SilentProgress()
         self.clock = clock
         self.gate = QuotaGate(options.concurrency)
+        self._admission = asyncio.Semaphore(options.concurrency + max(2, options.concurrency // 2))
         self.run = BatchRun()
         self.author = GitIdentity.parse(manifest.commit.author)
         self.run_url = workflow_run_url()
@@ -221,26 +222,25 @@ class Batch:
             outcome.status = Status.SKIPPED
             outcome.error = ErrorInfo(Stage.RESOLVE, "skip: true in the manifest")
             return
-        self._stage(outcome, Stage.RESOLVE, "resolving")
-        resolved = await self._thread(
-            resolve_repository,
-            self.github,
-            job.repository,
-            job.base,
-            need_push=not self.options.dry_run,
-        )
-        job = job.for_base(self.manifest, resolved.base)
-        outcome.branch, outcome.base, outcome.base_sha = (
-            job.branch,
-            resolved.base,
-            resolved.base_sha,
-        )
-        if not self.options.dry_run:  # no session for a branch aodfix may not push to
-            await self._thread(
-                check_branch_owner, self.github, resolved, job.branch, self.manifest.name
+        # Resolve just ahead of the quota: a base sha read hours before its session would be
+        # stale, and a slot freed by a finished session never waits for a lookup.
+        async with self._admission:
+            self._stage(outcome, Stage.RESOLVE, "resolving")
+            resolved = await self._thread(
+                resolve_repository,
+                self.github,
+                job.repository,
+                job.base,
+                need_push=not self.options.dry_run,
             )
-
-        patch = await self._agent_stage(job, resolved, outcome)
+            job = job.for_base(self.manifest, resolved.base)
+            outcome.branch, outcome.base = job.branch, resolved.base
+            outcome.base_sha = resolved.base_sha
+            if not self.options.dry_run:  # no session for a branch aodfix may not push to
+                await self._thread(
+                    check_branch_owner, self.github, resolved, job.branch, self.manifest.name
+                )
+            patch = await self._agent_stage(job, resolved, outcome)
         if not patch:
             outcome.status = Status.NO_CHANGES
             return
@@ -267,7 +267,6 @@ class Batch:
         self, job: RepoJob, resolved: ResolvedRepository, outcome: _Outcome
     ) -> bytes:
         self._stage(outcome, Stage.AGENT, "queued")
-        queued_at = self.clock()
         session = AgentSession(self.aod, self.gate, self.run.registry)
         mount = f"{MOUNT_ROOT}/{job.repo}"
         resource: dict[str, Any] = {
@@ -294,7 +293,7 @@ class Batch:
             nonlocal session_started
             if session_started is None:
                 session_started = self.clock()
-                outcome.queued = session_started - queued_at
+                outcome.queued = session_started - outcome.started
             self.progress.stage(job.repository, label)
 
         try:

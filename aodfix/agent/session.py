@@ -74,14 +74,26 @@ class AgentSession:
         limited = errors = 0
         while True:
             await self.gate.acquire()
-            try:
-                ack = await self.client.sessions.create(
+            request = asyncio.ensure_future(
+                self.client.sessions.create(
                     agent_id=agent_id,
                     prompt=prompt,
                     timeout=timeout,
                     resources=list(resources),
                     environment_id=environment_id,
                 )
+            )
+            try:
+                ack = await asyncio.shield(request)
+            except asyncio.CancelledError:
+                # The server may have created the session already: learn its id, so that
+                # the caller's close() deletes it instead of leaving it running.
+                late = await _late_result(request)
+                if late is not None:
+                    self._adopt(str(late.id))
+                else:
+                    await self.gate.release(finished=False)
+                raise
             except RateLimitError as exc:
                 self.gate.on_rate_limited(exc.limit, exc.active)
                 await self.gate.release(finished=False)
@@ -98,12 +110,15 @@ class AgentSession:
             except BaseException:
                 await self.gate.release(finished=False)
                 raise
-            self._holding_slot = True
-            self.id = str(ack.id)
-            self.registry.open.add(self.id)
-            self.registry.created += 1
-            self.turns = 1
-            return self.id
+            return self._adopt(str(ack.id))
+
+    def _adopt(self, session_id: str) -> str:
+        self._holding_slot = True
+        self.id = session_id
+        self.registry.open.add(session_id)
+        self.registry.created += 1
+        self.turns = 1
+        return session_id
 
     async def read(self, on_turn_start: Callable[[], None] | None = None) -> TurnOutput:
         """Follow the current turn to its end."""
@@ -145,6 +160,14 @@ class AgentSession:
             if self._holding_slot:
                 self._holding_slot = False
                 await self.gate.release()
+
+
+async def _late_result(request: asyncio.Future[Any]) -> Any:
+    """The result of a create whose caller was cancelled, if it arrives in time."""
+    try:
+        return await asyncio.wait_for(request, CLOSE_TIMEOUT)
+    except Exception:
+        return None
 
 
 async def delete_session(client: AsyncClient, session_id: str, *, terminate_first: bool) -> None:

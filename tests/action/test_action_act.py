@@ -82,7 +82,9 @@ runs:
       env:
         NAME: ${{ inputs.name }}
         SOURCE: ${{ inputs.path }}
-      run: mkdir -p "$AODFIX_TEST_OUT/artifacts/$NAME" && cp -R "$SOURCE/." "$_"
+      run: |
+        mkdir -p "$AODFIX_TEST_OUT/artifacts/$NAME"
+        cp -R "$SOURCE/." "$AODFIX_TEST_OUT/artifacts/$NAME/"
 """
 
 
@@ -306,6 +308,15 @@ def test_pull_requests_hold_the_fix(act_run: ActRun) -> None:
     pulls = act_run.github.pull_requests()
     assert sorted(pr.full_name for pr in pulls) == REPOSITORIES
     assert all(pr.state == "open" and pr.head_ref == "aodfix/act-fix" for pr in pulls)
+    for pr in pulls:
+        fixed = subprocess.run(
+            ["git", "show", f"refs/heads/{pr.head_ref}:greet.py"],
+            cwd=act_run.github.bare_path(pr.full_name),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert fixed == GREET.replace("Helo", "Hello")
     # The body links the Actions run that opened it, from the runner's GITHUB_* variables.
     run_url = f"{act_run.github.server_url}/{FIXES_REPOSITORY}/actions/runs/1"
     assert all(f"[workflow run]({run_url})" in (pr.body or "") for pr in pulls)

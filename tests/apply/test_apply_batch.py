@@ -235,7 +235,7 @@ def test_branch_taken_during_the_session_is_not_pushed_over(make_stack: MakeStac
         human = stack.github.commit_files(
             "acme/svc-01", "aodfix/e2e-fix", {"NOTES.md": "mine\n"}, message="Dana's work"
         )
-        stdout, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from aod import AsyncClient
 from aod.errors import AodHTTPError, ValidationError
 
 from aodfix.agent.collect import AgentFailure, AgentRun, SessionSpec, collect_patch
+from aodfix.agent.orphans import list_sessions, orphans
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import AgentSession, SessionRegistry, delete_session
 from aodfix.forge.errors import ForgeError, RepositorySkipped, one_line
@@ -76,6 +78,7 @@ class BatchRun:
     registry: SessionRegistry = field(default_factory=SessionRegistry)
     peak_sessions: int = 0
     rate_limited: int = 0
+    orphans_deleted: int = 0
 
 
 class Batch:
@@ -127,6 +130,7 @@ class Batch:
             try:
                 for repository, task in tasks.items():
                     results[repository] = await asyncio.shield(task)
+                await self._sweep()
             except asyncio.CancelledError:
                 interrupted = True
                 await self._cancel_all(tasks, results, state)
@@ -173,8 +177,20 @@ class Batch:
         await self._sweep()
 
     async def _sweep(self) -> None:
-        """Delete any session a cancelled repository could not delete itself."""
-        leftovers = list(self.run.registry.open)
+        """Delete any session a cancelled repository could not delete itself, and any the
+        server made for a create whose answer was lost."""
+        registry = self.run.registry
+        leftovers = list(registry.open)
+        if registry.ambiguous:
+            try:
+                listed = await asyncio.wait_for(list_sessions(self.aod), CLEANUP_TIMEOUT)
+                lost = orphans(listed, registry.known, registry.ambiguous)
+            except (AodHTTPError, httpx.HTTPError, TimeoutError, ValueError) as exc:
+                log.warning("could not look for sessions whose create answer was lost: %s", exc)
+            else:
+                registry.known.update(lost)
+                leftovers += lost
+                self.run.orphans_deleted = len(lost)
         if not leftovers:
             return
 

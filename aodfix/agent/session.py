@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from aod import AsyncClient
 from aod.errors import ConflictError, NotFoundError, RateLimitError, ServerError
 
+from aodfix.agent.orphans import AmbiguousCreate
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.sse import TurnOutput, read_turn
 
@@ -38,6 +40,8 @@ class SessionRegistry:
 
     def __init__(self) -> None:
         self.open: set[str] = set()
+        self.known: set[str] = set()  # every session id this batch has seen
+        self.ambiguous: list[AmbiguousCreate] = []  # creates whose answer was lost
         self.created = 0
         self.deleted = 0
 
@@ -83,6 +87,7 @@ class AgentSession:
                     environment_id=environment_id,
                 )
             )
+            attempt_started = datetime.now(UTC)
             try:
                 ack = await asyncio.shield(request)
             except asyncio.CancelledError:
@@ -100,7 +105,14 @@ class AgentSession:
                 await asyncio.sleep(self.gate.backoff(limited))
                 limited += 1
                 continue
-            except (ServerError, httpx.TransportError):
+            except (ServerError, httpx.TransportError) as exc:
+                if isinstance(exc, httpx.TransportError) and not isinstance(
+                    exc, httpx.ConnectError
+                ):  # the request may have reached the server: look for it at the end
+                    urls = frozenset(str(r.get("url", "")) for r in resources)
+                    self.registry.ambiguous.append(
+                        AmbiguousCreate(urls, attempt_started, datetime.now(UTC))
+                    )
                 await self.gate.release(finished=False)
                 errors += 1
                 if errors >= CREATE_RETRIES:
@@ -116,6 +128,7 @@ class AgentSession:
         self._holding_slot = True
         self.id = session_id
         self.registry.open.add(session_id)
+        self.registry.known.add(session_id)
         self.registry.created += 1
         self.turns = 1
         return session_id

@@ -153,3 +153,29 @@ class Report:
             results=[RepoResult.from_dict(r) for r in data.get("results", [])],
             interrupted=bool(data.get("interrupted")),
         )
+
+
+def merge_reports(reports: list[Report]) -> Report:
+    """One report from the shards of a batch: every repository once, the later shard wins.
+
+    Raises ValueError when the reports are of different batches.
+    """
+    if not reports:
+        raise ValueError("no reports to merge")
+    names = {r.manifest_name for r in reports}
+    if len(names) > 1:
+        raise ValueError(f"reports of different batches: {', '.join(sorted(names))}")
+    results: dict[str, RepoResult] = {}
+    for report in reports:
+        for result in report.results:
+            results[result.repository] = result
+    finished = [r.finished_at for r in reports]
+    return Report(
+        manifest_name=reports[0].manifest_name,
+        manifest_path=reports[0].manifest_path,
+        dry_run=all(r.dry_run for r in reports),
+        started_at=min(r.started_at for r in reports),
+        finished_at=None if None in finished else max(f for f in finished if f is not None),
+        results=list(results.values()),
+        interrupted=any(r.interrupted for r in reports),
+    )

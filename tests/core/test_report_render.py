@@ -118,3 +118,41 @@ def test_report_command_rerenders(tmp_path: Path, report: Report) -> None:
     bad.write_text("[1, 2]")
     failed = runner.invoke(cli, ["report", str(bad)])
     assert failed.exit_code == 1 and "not an aodfix report" in failed.output
+
+
+def test_shard_reports_merge_into_one(tmp_path: Path, report: Report) -> None:
+    first = Report(
+        report.manifest_name,
+        "m.yml",
+        False,
+        "2026-11-26T09:00:00Z",
+        "2026-11-26T09:30:00Z",
+        report.results[:2],
+    )
+    retried = RepoResult("acme/web", Status.PR_OPENED, pull_request=PullRequestRef(9, "u"))
+    second = Report(
+        report.manifest_name,
+        "m.yml",
+        False,
+        "2026-11-26T09:05:00Z",
+        "2026-11-26T09:40:00Z",
+        [report.results[2], retried],
+    )
+    paths = [
+        write_reports(r, tmp_path / name)["json"]
+        for r, name in ((first, "shard-1"), (second, "shard-2"))
+    ]
+    out = tmp_path / "merged.json"
+    done = CliRunner().invoke(cli, ["report", *map(str, paths), "--format", "json", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    merged = json.loads(out.read_text())
+    assert [r["repository"] for r in merged["results"]] == ["acme/api", "acme/web", "acme/docs"]
+    assert merged["results"][1]["status"] == "pr_opened"  # the later shard wins
+    assert merged["started_at"] == "2026-11-26T09:00:00Z"
+    assert merged["finished_at"] == "2026-11-26T09:40:00Z"
+    assert merged["totals"]["pr_opened"] == 2
+
+    other = Report("another-batch", "x.yml", False, "t", "t", [])
+    stray = write_reports(other, tmp_path / "stray")["json"]
+    refused = CliRunner().invoke(cli, ["report", str(paths[0]), str(stray)])
+    assert refused.exit_code == 1 and "different batches" in refused.output

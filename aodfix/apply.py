@@ -122,6 +122,7 @@ async def _run(
         limits = httpx.Limits(max_connections=options.concurrency * 2 + 20)
         transport = httpx.AsyncHTTPTransport(limits=limits)
         async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
+            await _preflight(client, aod)
             batch = Batch(manifest, jobs, options, aod=client, github=gateway, progress=progress)
             task = asyncio.ensure_future(batch.execute())
             try:
@@ -134,6 +135,28 @@ async def _run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         gateway.close()
+
+
+async def _preflight(client: AsyncClient, aod: AodSettings) -> None:
+    """Fail the whole run early, exit 2, when AoD is unreachable, the token is refused or the
+    agent does not exist: otherwise every repository would fail alike, one by one."""
+    http: httpx.AsyncClient = client._http
+    try:
+        response = await http.get(f"/agents/{aod.agent_id.lower()}")
+    except httpx.HTTPError as exc:
+        raise ConfigurationError(
+            f"cannot reach Agent on Demand at {aod.url}: {type(exc).__name__}: {exc}"
+        ) from None
+    if response.status_code in (401, 403):
+        raise ConfigurationError(f"Agent on Demand at {aod.url} refused AOD_API_TOKEN")
+    if response.status_code == 404:
+        raise ConfigurationError(
+            f"agent {aod.agent_id} not found at {aod.url} (check `agent:` or AOD_AGENT_ID)"
+        )
+    if response.status_code >= 400:
+        raise ConfigurationError(
+            f"Agent on Demand at {aod.url} answered {response.status_code} to GET /agents/…"
+        )
 
 
 def _interrupt(main: asyncio.Task[object], gateway: GitHubGateway) -> None:

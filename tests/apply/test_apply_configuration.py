@@ -52,3 +52,16 @@ def test_missing_github_token_outside_dry_run(tmp_path: Path) -> None:
     done = _apply(tmp_path, AOD_API_TOKEN="aod_x_not_a_real_token_1234567", AOD_AGENT_ID="a")
     assert done.returncode == 2
     assert "GITHUB_TOKEN (or GH_TOKEN) is not set" in done.stderr
+
+
+def test_unreachable_aod_stops_before_anything_runs(tmp_path: Path) -> None:
+    done = _apply(
+        tmp_path,
+        AOD_API_TOKEN="aod_x_not_a_real_token_1234567",
+        AOD_AGENT_ID="7d3c6a0e-0000-4000-8000-000000000000",
+        AOD_API_URL="http://127.0.0.1:9",  # discard port: nothing listens
+        GITHUB_TOKEN="ghp_x_not_a_real_token_1234567",
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("aodfix: cannot reach Agent on Demand at http://127.0.0.1:9")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -75,3 +75,17 @@ def test_stale_session_fails_the_repository_and_is_deleted(make_stack: MakeStack
     assert "stale" in results["acme/quiet"]["error"]["message"]
     assert results["acme/ok"]["status"] == "pr_opened"
     assert list(stack.aod.stats.undeleted) == []
+
+
+def test_wrong_aod_token_or_agent_is_one_line_and_exit_2(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/a", FILES)
+    manifest = stack.manifest(["acme/a"])
+    wrong_token = stack.apply(manifest, AOD_API_TOKEN="aod_wrong_token_0123456789abcdef")
+    assert wrong_token.exit_code == 2
+    assert "refused AOD_API_TOKEN" in wrong_token.stderr
+    assert "aod_wrong_token" not in wrong_token.stderr
+    wrong_agent = stack.apply(manifest, AOD_AGENT_ID="7d3c6a0e-0000-4000-8000-000000000000")
+    assert wrong_agent.exit_code == 2
+    assert "agent 7d3c6a0e-0000-4000-8000-000000000000 not found" in wrong_agent.stderr
+    assert stack.aod.stats.created == 0

@@ -126,7 +126,8 @@ class Batch:
                 if done is not None and done.status in FINAL_FOR_RESUME:
                     results[job.repository] = done
                     continue
-                tasks[job.repository] = asyncio.create_task(self._settle(job, state))
+                pr_only = done if done is not None and _needs_only_its_pr(done) else None
+                tasks[job.repository] = asyncio.create_task(self._settle(job, state, pr_only))
             try:
                 for repository, task in tasks.items():
                     results[repository] = await asyncio.shield(task)
@@ -207,11 +208,14 @@ class Batch:
             CLEANUP_TIMEOUT,
         )
 
-    async def _settle(self, job: RepoJob, state: StateWriter) -> RepoResult:
+    async def _settle(
+        self, job: RepoJob, state: StateWriter, pr_only: RepoResult | None = None
+    ) -> RepoResult:
         """Run one repository to exactly one result, whatever happens inside."""
         outcome = _Outcome(job.repository, Status.FAILED, started=self.clock())
         try:
-            await self._process(job, outcome)
+            if pr_only is None or not await self._resume_pull_request(job, pr_only, outcome):
+                await self._process(job, outcome)
         except asyncio.CancelledError:
             outcome.fail(Stage.INTERRUPTED, "the batch was interrupted")
             result = outcome.result(self.clock())
@@ -232,6 +236,27 @@ class Batch:
         state.append(result)
         self.progress.finished(result)
         return result
+
+    async def _resume_pull_request(
+        self, job: RepoJob, previous: RepoResult, outcome: _Outcome
+    ) -> bool:
+        """Open the PR of a pushed branch whose PR step failed last time, without a new
+        session; False when the branch is gone (the repository then runs in full)."""
+        self._stage(outcome, Stage.RESOLVE, "resolving")
+        resolved = await self._thread(resolve_repository, self.github, job.repository, job.base)
+        job = job.for_base(self.manifest, resolved.base)
+        owner = await self._thread(
+            check_branch_owner, self.github, resolved, job.branch, self.manifest.name
+        )
+        if owner != "ours" or previous.diffstat is None:
+            return False
+        outcome.branch, outcome.base = job.branch, resolved.base
+        outcome.base_sha = previous.base_sha
+        outcome.session_id, outcome.turns = previous.session_id, previous.turns
+        outcome.summary, outcome.cost_usd = previous.summary, previous.cost_usd
+        outcome.diffstat = previous.diffstat
+        await self._pull_request(job, resolved, previous.diffstat, outcome, pushed=False)
+        return True
 
     async def _process(self, job: RepoJob, outcome: _Outcome) -> None:
         if job.skip:
@@ -362,6 +387,17 @@ class Batch:
                 return update.pushed, update.commit_sha
 
         pushed, _sha = await self._thread(commit_and_push)
+        await self._pull_request(job, resolved, diffstat, outcome, pushed=pushed)
+
+    async def _pull_request(
+        self,
+        job: RepoJob,
+        resolved: ResolvedRepository,
+        diffstat: Diffstat,
+        outcome: _Outcome,
+        *,
+        pushed: bool,
+    ) -> None:
         self._stage(outcome, Stage.PULL_REQUEST, "PR")
         body = render_body(
             self.manifest.pull_request.body,
@@ -440,6 +476,16 @@ class _Outcome(RepoResult):
         if self.status not in (Status.DRY_RUN, Status.FAILED, Status.SKIPPED):
             values["patch"] = None
         return RepoResult(**values)
+
+
+def _needs_only_its_pr(result: RepoResult) -> bool:
+    """A result whose branch was pushed but whose pull request step failed."""
+    return (
+        result.status is Status.FAILED
+        and result.error is not None
+        and result.error.stage is Stage.PULL_REQUEST
+        and result.branch is not None
+    )
 
 
 def _explain_validation(exc: ValidationError, url: str) -> str:

@@ -7,6 +7,7 @@ diffs against this exact base sha, and the patch is applied on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from github import GithubException, UnknownObjectException
 from github.Repository import Repository
@@ -76,7 +77,7 @@ def _describe(exc: GithubException) -> str:
 
 def check_branch_owner(
     gateway: GitHubGateway, repo: ResolvedRepository, branch: str, batch: str
-) -> None:
+) -> Literal["absent", "ours"]:
     """Skip, before any session runs, a batch branch whose tip aodfix did not write.
 
     The push checks again (the branch may move meanwhile); this saves the agent's time.
@@ -84,7 +85,7 @@ def check_branch_owner(
     try:
         found = gateway.read(lambda: repo.handle.get_branch(branch))
     except UnknownObjectException:
-        return
+        return "absent"
     except GithubException as exc:
         raise ForgeError(
             Stage.RESOLVE, f"cannot read branch {branch!r} of {repo.full_name}: {_describe(exc)}"
@@ -94,3 +95,4 @@ def check_branch_owner(
         author = commit.commit.author
         who = f"{author.name} <{author.email}>" if author else "someone else"
         raise RepositorySkipped(Stage.RESOLVE, foreign_branch(branch, commit.sha, who))
+    return "ours"

@@ -50,3 +50,29 @@ def test_secondary_rate_limit_delays_the_pr_but_does_not_fail_it(make_stack: Mak
     assert run.statuses() == {"acme/a": "pr_opened"}, run.stderr
     assert any(r.status == 403 for r in stack.github.requests)
     assert run.seconds >= 1.0
+
+
+def test_pr_held_up_by_a_long_rate_limit_opens_on_resume_without_a_new_session(
+    make_stack: MakeStack,
+) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/a", FILES)
+    stack.github.faults.secondary_rate_limit(count=1, retry_after=60, methods=["POST"])
+    manifest = stack.manifest(["acme/a"])
+
+    first = stack.apply(manifest, AODFIX_GITHUB_MAX_WAIT="5")
+    result = first.results()["acme/a"]
+    assert first.exit_code == 1
+    assert result["status"] == "failed" and result["error"]["stage"] == "pull_request"
+    assert "rate limit" in result["error"]["message"] and "--resume" in result["error"]["message"]
+    assert stack.github.branch_sha("acme/a", "aodfix/e2e-fix") is not None  # pushed
+    assert stack.github.pull_requests() == []
+
+    second = stack.apply(manifest, "--resume")
+    assert second.exit_code == 0, second.stderr
+    resumed = second.results()["acme/a"]
+    assert resumed["status"] == "pr_opened"
+    assert resumed["session_id"] == result["session_id"]
+    assert stack.aod.stats.created == 1  # no second session for it
+    (pull,) = stack.github.pull_requests()
+    assert result["session_id"] in pull.body

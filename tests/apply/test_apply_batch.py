@@ -245,3 +245,31 @@ def test_branch_taken_during_the_session_is_not_pushed_over(make_stack: MakeStac
     assert result["error"]["stage"] == "push"
     assert stack.github.branch_sha("acme/svc-01", "aodfix/e2e-fix") == human
     assert process.returncode == 0
+
+
+def test_base_override_patch_lands_on_that_base(make_stack: MakeStack) -> None:
+    stack = make_stack(
+        {
+            "default": {
+                "edits": [
+                    # What a real agent does when the finishing instructions name another base.
+                    {
+                        "run": "git fetch -q --depth=1 origin develop && git checkout -q -B develop"
+                        " FETCH_HEAD"
+                    },
+                    {"replace": "greet.py", "old": "Helo", "new": "Hello"},
+                ]
+            }
+        }
+    )
+    stack.add_repository("acme/svc-01", FILES)
+    develop = stack.github.commit_files("acme/svc-01", "develop", {"DEV.md": "next\n"})
+    run = stack.apply(stack.manifest([{"name": "acme/svc-01", "base": "develop"}]))
+    result = run.results()["acme/svc-01"]
+    assert result["status"] == "pr_opened", run.stderr
+    assert result["base"] == "develop" and result["base_sha"] == develop
+    files = branch_files(stack.github, "acme/svc-01", "aodfix/e2e-fix")
+    assert files["DEV.md"] == b"next\n"  # develop's own change is kept
+    assert files["greet.py"] == FIXED.encode()
+    (pull,) = stack.github.pull_requests()
+    assert pull.base_ref == "develop"

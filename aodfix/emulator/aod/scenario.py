@@ -73,7 +73,13 @@ class DeleteFile(_Strict):
     delete: str
 
 
-Edit = WriteFile | ReplaceText | DeleteFile
+class RunCommand(_Strict):
+    """Run a shell command in the repository as a Bash tool call (e.g. check out a base)."""
+
+    run: str
+
+
+Edit = WriteFile | ReplaceText | DeleteFile | RunCommand
 
 
 class TurnScript(_Strict):

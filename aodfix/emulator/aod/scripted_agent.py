@@ -15,6 +15,7 @@ import json
 import os
 import posixpath
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -26,7 +27,14 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
-from aodfix.emulator.aod.scenario import DeleteFile, Edit, ReplaceText, TurnScript, WriteFile
+from aodfix.emulator.aod.scenario import (
+    DeleteFile,
+    Edit,
+    ReplaceText,
+    RunCommand,
+    TurnScript,
+    WriteFile,
+)
 from aodfix.emulator.aod.workspace import SANDBOX_HOME, SANDBOX_WORKSPACE, Sandbox
 
 PLAN_ENV = "AODFIX_EMULATOR_TURN_PLAN"
@@ -233,6 +241,10 @@ class ScriptedAgent:
             path = self._sandbox_path(edit.delete)
             tool_input = {"command": f"rm {path}", "description": "Delete a file"}
             self.stream.tool("Bash", tool_input, lambda _: self._delete(path))
+        elif isinstance(edit, RunCommand):
+            command = f"cd {shlex.quote(self._sandbox_path('.'))} && {edit.run}"
+            tool_input = {"command": command, "description": "Run a command in the repository"}
+            self.stream.tool("Bash", tool_input, lambda tool_id: self._bash(command, tool_id))
 
     def _write(self, path: str, data: bytes) -> ToolOutcome:
         target = self.sandbox.real(path)

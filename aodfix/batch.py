@@ -48,6 +48,7 @@ from aodfix.report.models import (
     Status,
     Timings,
 )
+from aodfix.report.transcripts import write_transcript
 from aodfix.state import FINAL_FOR_RESUME, StateWriter, read_results, state_path
 
 log = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ class Batch:
         outcome.base_sha = previous.base_sha
         outcome.session_id, outcome.turns = previous.session_id, previous.turns
         outcome.summary, outcome.cost_usd = previous.summary, previous.cost_usd
-        outcome.diffstat = previous.diffstat
+        outcome.diffstat, outcome.transcript = previous.diffstat, previous.transcript
         await self._pull_request(job, resolved, previous.diffstat, outcome, pushed=False)
         return True
 
@@ -355,6 +356,10 @@ class Batch:
             outcome.turns = run.turns
             outcome.summary = run.summary
             outcome.cost_usd = run.cost_usd
+            if run.outputs:
+                outcome.transcript = write_transcript(
+                    self.options.report_dir, job.repository, run.session_id, run.outputs
+                )
 
     async def _publish(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aodfix.agent.runtime_output import read_verdict
@@ -56,6 +56,7 @@ class AgentRun:
     patch: bytes | None = None
     patch_base_sha: str | None = None
     reconnects: int = 0
+    outputs: list[TurnOutput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ async def _turns(
         run.turns = number = session.turns
         label = f"agent turn {number}" if number == 1 else f"collecting (turn {number})"
         output = await session.read(on_turn_start=lambda: on_stage(label))
+        run.outputs.append(output)
         run.reconnects += output.reconnects
         _check_turn(output, run)
         return output

@@ -50,6 +50,8 @@ def _row(result: RepoResult) -> str:
     detail = ""
     if result.error is not None:
         detail = f"{result.error.stage.value}: {result.error.message}"
+        if result.transcript:
+            detail += f" ([agent log]({result.transcript}))"
     cells = [
         f"`{result.repository}`",
         STATUS_LABEL[result.status],

@@ -76,6 +76,7 @@ class RepoResult:
     cost_usd: float | None = None
     summary: str | None = None
     patch: str | None = None
+    transcript: str | None = None  # the session's output, relative to the report directory
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,6 +105,7 @@ class RepoResult:
             cost_usd=data.get("cost_usd"),
             summary=data.get("summary"),
             patch=data.get("patch"),
+            transcript=data.get("transcript"),
         )
 
 

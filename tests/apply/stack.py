@@ -145,7 +145,7 @@ class Stack:
     def check_no_secrets(self, run: Run) -> None:
         texts = {"stdout": run.stdout, "stderr": run.stderr}
         if run.report_dir.exists():
-            for path in run.report_dir.iterdir():
+            for path in iter_files(run.report_dir):  # report files, state, transcripts
                 texts[str(path)] = path.read_text(errors="replace")
         logs = self.root / "logs"
         if logs.exists():

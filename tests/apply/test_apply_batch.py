@@ -66,6 +66,9 @@ def test_twelve_repository_batch(make_stack: MakeStack) -> None:
         "acme/svc-12": "agent",
     }
     assert "code 3" in results["acme/svc-08"]["error"]["message"]
+    transcript = run.report_dir / results["acme/svc-08"]["transcript"]
+    assert "boom: tool crashed" in transcript.read_text()  # the agent's own words, kept
+    assert "[agent log](transcripts/acme__svc-08.log)" in (run.report_dir / "report.md").read_text()
     assert "overloaded" in results["acme/svc-12"]["error"]["message"]
     assert ".github/workflows/ci.yml" in results["acme/svc-10"]["error"]["message"]
     assert "pull_request" in results["acme/svc-10"]["patch"]  # the refused patch is kept

@@ -1,0 +1,50 @@
+"""Each session's raw output, kept beside the report so a failure can be read afterwards.
+
+One text file per repository under ``transcripts/``: every turn's stdout (the runtime's JSON
+lines) and stderr, in order, redacted, with very long turns shortened in the middle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from aodfix.agent.sse import TurnOutput
+from aodfix.redact import redact
+
+DIRECTORY = "transcripts"
+MAX_TURN_CHARS = 1_000_000
+
+
+def transcript_name(repository: str) -> str:
+    """``transcripts/owner__name.log``, relative to the report directory."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", repository.replace("/", "__"))
+    return f"{DIRECTORY}/{safe}.log"
+
+
+def write_transcript(
+    report_dir: Path, repository: str, session_id: str | None, turns: Sequence[TurnOutput]
+) -> str:
+    """Write the transcript; returns its path relative to ``report_dir``."""
+    name = transcript_name(repository)
+    parts = [f"# aodfix transcript of {repository}, AoD session {session_id or '-'}\n"]
+    for number, turn in enumerate(turns, start=1):
+        ending = turn.end + (f" {turn.exit_code}" if turn.exit_code is not None else "")
+        parts.append(f"\n=== turn {turn.turn or number}: {ending} ===\n")
+        parts.append(_shorten(turn.stdout))
+        if turn.stderr:
+            parts.append(f"\n--- stderr of turn {turn.turn or number} ---\n")
+            parts.append(_shorten(turn.stderr))
+    path = report_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact("".join(parts)), encoding="utf-8")
+    return name
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_TURN_CHARS:
+        return text
+    half = MAX_TURN_CHARS // 2
+    cut = len(text) - 2 * half
+    return f"{text[:half]}\n… [{cut} characters left out] …\n{text[-half:]}"

@@ -349,17 +349,18 @@ class Batch:
                 Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}"
             ) from None
         finally:
-            await session.close()
-            if session_started is not None:
-                outcome.session = self.clock() - session_started
-            outcome.session_id = run.session_id
+            # Recorded before the (possibly interrupted) close: the result must name its session.
+            outcome.session_id = run.session_id or session.id  # also if cancelled mid-create
             outcome.turns = run.turns
             outcome.summary = run.summary
             outcome.cost_usd = run.cost_usd
             if run.outputs:
                 outcome.transcript = write_transcript(
-                    self.options.report_dir, job.repository, run.session_id, run.outputs
+                    self.options.report_dir, job.repository, outcome.session_id, run.outputs
                 )
+            await session.close()
+            if session_started is not None:
+                outcome.session = self.clock() - session_started
 
     async def _publish(
         self,

@@ -3,6 +3,7 @@ server made for the lost attempt is found and deleted at the end, not left runni
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -69,4 +70,57 @@ async def test_session_of_a_lost_create_answer_is_deleted(
     assert [r.status.value for r in report.results] == ["pr_opened"]
     assert stack.aod.stats.created == 2  # the lost one and the retry
     assert batch.run.orphans_deleted == 1
+    assert list(stack.aod.stats.undeleted) == []
+
+
+class HoldsCreateAnswers(httpx.AsyncBaseTransport):
+    """Passes requests to the real server; ``POST /sessions`` answers arrive a second late."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path == "/sessions":
+            await asyncio.sleep(1.0)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_interrupt_while_a_create_answer_is_on_its_way(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/a", FILES)
+    manifest = load_manifest(stack.manifest(["acme/a"]))
+    options = BatchOptions(
+        agent_id=stack.agent_id,
+        environment_id=None,
+        dry_run=False,
+        concurrency=1,
+        timeout=60,
+        report_dir=tmp_path / "report",
+    )
+    settings = GitHubSettings(
+        stack.github.api_url, stack.github.server_url, GITHUB_TOKEN, write_interval=0
+    )
+    gateway = GitHubGateway(settings)
+    try:
+        async with AsyncClient(
+            base_url=stack.aod.url, token=AOD_TOKEN, transport=HoldsCreateAnswers()
+        ) as client:
+            batch = Batch(manifest, expand(manifest), options, aod=client, github=gateway)
+            running = asyncio.create_task(batch.execute())
+            while stack.aod.stats.created == 0:
+                await asyncio.sleep(0.01)
+            running.cancel()
+            report = await running
+    finally:
+        gateway.close()
+    (result,) = report.results
+    assert report.interrupted
+    assert result.error is not None and result.error.stage.value == "interrupted"
+    assert result.session_id is not None  # learnt from the late answer, then deleted
     assert list(stack.aod.stats.undeleted) == []

@@ -54,11 +54,30 @@ class LineProgress:
         elif result.pull_request is not None:
             detail = f" {result.pull_request.url}"
         self._write(f"{result.repository}: {result.status.value}{detail}")
+        if result.error is not None and os.environ.get("GITHUB_ACTIONS") == "true":
+            annotate(result)
 
     def _write(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
         self.stream.write(redact(f"{stamp} {text}") + "\n")
         self.stream.flush()
+
+
+def annotate(result: RepoResult) -> None:
+    """A GitHub Actions annotation for a failed or skipped repository (on stdout, where the
+    runner reads workflow commands), so it shows on the run's summary page."""
+    assert result.error is not None
+    level = "error" if result.status.value == "failed" else "warning"
+    title = _escape(f"aodfix {result.repository} {result.status.value}", property_value=True)
+    message = _escape(f"{result.error.stage.value}: {result.error.message}")
+    sys.stdout.write(redact(f"::{level} title={title}::{message}") + "\n")
+    sys.stdout.flush()
+
+
+def _escape(text: str, *, property_value: bool = False) -> str:
+    """Workflow-command escaping (properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
 class JsonProgress:

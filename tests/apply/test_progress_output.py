@@ -73,3 +73,14 @@ def test_terminal_gets_a_live_view(make_stack: MakeStack) -> None:
     assert "2/2" in text  # the batch bar finished
     assert "pr_opened acme/a" in text and "pr_opened acme/b" in text
     assert "2 repositories: 2 PR opened" in stdout
+
+
+def test_failures_become_annotations_in_github_actions(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX, "acme/bad": {"exit_code": 2}})
+    for name in ("acme/a", "acme/bad"):
+        stack.add_repository(name, FILES)
+    run = stack.apply(stack.manifest(["acme/a", "acme/bad"]), GITHUB_ACTIONS="true")
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::error title=aodfix acme/bad failed::agent: the agent exited with code 2"
+    ]

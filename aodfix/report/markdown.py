@@ -46,7 +46,7 @@ def _row(result: RepoResult) -> str:
     changes = ""
     if result.diffstat is not None:
         d = result.diffstat
-        changes = f"{d.files} files, +{d.additions} -{d.deletions}"
+        changes = f"{d.files} file{'' if d.files == 1 else 's'}, +{d.additions} -{d.deletions}"
     detail = ""
     if result.error is not None:
         detail = f"{result.error.stage.value}: {result.error.message}"

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MIN_TURN_TIMEOUT = 10
 MAX_TURN_TIMEOUT = 3600
 CREATE_RETRIES = 5
+PROMPT_RETRIES = 4
 CLOSE_TIMEOUT = 30.0
 
 
@@ -143,9 +144,29 @@ class AgentSession:
         return output
 
     async def prompt(self, text: str, timeout: int) -> None:
-        """Start the next turn (only a completed session accepts one)."""
+        """Start the next turn (only a completed session accepts one).
+
+        A 409 right after the stream's terminal event can be the session row catching up,
+        and a 5xx or a broken connection is transient: both are retried a few times. After a
+        broken connection a 409 means the lost request did start the turn.
+        """
         assert self.id is not None
-        await self.client.sessions.prompt(self.id, prompt=text, timeout=timeout)
+        maybe_sent = False
+        for attempt in range(PROMPT_RETRIES):
+            try:
+                await self.client.sessions.prompt(self.id, prompt=text, timeout=timeout)
+                break
+            except ConflictError:
+                if maybe_sent:
+                    break
+                if attempt == PROMPT_RETRIES - 1:
+                    raise
+            except (ServerError, httpx.TransportError) as exc:
+                lost = isinstance(exc, httpx.TransportError)
+                maybe_sent = maybe_sent or (lost and not isinstance(exc, httpx.ConnectError))
+                if attempt == PROMPT_RETRIES - 1:
+                    raise
+            await asyncio.sleep(self.gate.backoff(attempt))
         self.turns += 1
 
     async def close(self) -> None:

@@ -20,16 +20,19 @@ FILES = {"greet.py": 'print("Helo")\n'}
 FIX = {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}], "delay": 0.3}
 
 
-class LosesFirstCreateAnswer(httpx.AsyncBaseTransport):
-    """Passes requests to the real server, but drops the first ``POST /sessions`` answer."""
+class LosesFirstAnswer(httpx.AsyncBaseTransport):
+    """Passes requests to the real server, but drops the first answer to ``POST <path>``
+    (a path ending in ``suffix``): the server acted, the client never hears of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, suffix: str = "/sessions") -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.suffix = suffix
         self.lost = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if request.method == "POST" and request.url.path == "/sessions" and not self.lost:
+        matches = request.method == "POST" and request.url.path.endswith(self.suffix)
+        if matches and not self.lost:
             self.lost += 1
             await response.aclose()
             raise httpx.ReadTimeout("answer lost", request=request)
@@ -57,7 +60,7 @@ async def test_session_of_a_lost_create_answer_is_deleted(
         stack.github.api_url, stack.github.server_url, GITHUB_TOKEN, write_interval=0
     )
     gateway = GitHubGateway(settings)
-    transport = LosesFirstCreateAnswer()
+    transport = LosesFirstAnswer("/sessions")
     try:
         async with AsyncClient(
             base_url=stack.aod.url, token=AOD_TOKEN, transport=transport
@@ -123,4 +126,39 @@ async def test_interrupt_while_a_create_answer_is_on_its_way(
     assert report.interrupted
     assert result.error is not None and result.error.stage.value == "interrupted"
     assert result.session_id is not None  # learnt from the late answer, then deleted
+    assert list(stack.aod.stats.undeleted) == []
+
+
+async def test_lost_prompt_answer_still_reads_the_turn_it_started(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    stack = make_stack({"default": {**FIX, "forget_collect": True}})  # needs a reminder turn
+    stack.add_repository("acme/a", FILES)
+    manifest = load_manifest(stack.manifest(["acme/a"]))
+    options = BatchOptions(
+        agent_id=stack.agent_id,
+        environment_id=None,
+        dry_run=False,
+        concurrency=1,
+        timeout=60,
+        report_dir=tmp_path / "report",
+    )
+    settings = GitHubSettings(
+        stack.github.api_url, stack.github.server_url, GITHUB_TOKEN, write_interval=0
+    )
+    gateway = GitHubGateway(settings)
+    transport = LosesFirstAnswer("/prompt")
+    try:
+        async with AsyncClient(
+            base_url=stack.aod.url, token=AOD_TOKEN, transport=transport
+        ) as client:
+            batch = Batch(manifest, expand(manifest), options, aod=client, github=gateway)
+            report = await batch.execute()
+    finally:
+        gateway.close()
+    (result,) = report.results
+    assert transport.lost == 1
+    assert result.status.value == "pr_opened", result.error
+    assert result.turns == 2
+    assert stack.aod.stats.requests["POST /sessions/{id}/prompt"] >= 2
     assert list(stack.aod.stats.undeleted) == []

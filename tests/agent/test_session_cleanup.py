@@ -10,9 +10,9 @@ import os
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 from aod import AsyncClient
+from netfaults import HoldAnswers
 
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import AgentSession, SessionRegistry
@@ -40,29 +40,14 @@ def _origin(tmp_path: Path) -> str:
     return bare.as_uri()
 
 
-class HeldResponses(httpx.AsyncBaseTransport):
-    """Delivers each ``POST /sessions`` response ``delay`` seconds after the server sent it."""
-
-    def __init__(self, delay: float) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.delay = delay
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if request.method == "POST" and request.url.path == "/sessions":
-            await asyncio.sleep(self.delay)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 async def test_create_cancelled_in_flight_still_deletes_the_session(
     aod_emulator: AodEmulator, tmp_path: Path
 ) -> None:
     origin = _origin(tmp_path)
     async with AsyncClient(
-        base_url=aod_emulator.url, token=aod_emulator.token, transport=HeldResponses(1.0)
+        base_url=aod_emulator.url,
+        token=aod_emulator.token,
+        transport=HoldAnswers("POST", "/sessions", 1.0),
     ) as client:
         registry = SessionRegistry()
         session = AgentSession(client, QuotaGate(1), registry)

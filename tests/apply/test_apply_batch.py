@@ -7,6 +7,7 @@ import signal
 import subprocess
 from typing import Any
 
+import pytest
 from conftest import MakeStack
 from stack import TOKENS, branch_files, wait_for
 
@@ -205,7 +206,8 @@ def test_branch_with_someone_elses_commit_is_left_alone(make_stack: MakeStack) -
     assert tip == human_tip
 
 
-def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack, sig: int) -> None:
     stack = make_stack({"default": {"hang": True}})
     names = _names(5)
     for name in names:
@@ -213,7 +215,7 @@ def test_sigint_with_sessions_running_cleans_up(make_stack: MakeStack) -> None:
     process = stack.start(stack.manifest(names, concurrency=5, timeout=600))
     try:
         wait_for(lambda: stack.aod.stats.active == 5, timeout=60)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         stdout, stderr = process.communicate(timeout=40)
     finally:
         if process.poll() is None:

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -58,7 +58,7 @@ class GitRemote:
     """A repository's clone URL and the environment that authenticates git against it."""
 
     url: str
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)  # holds the auth header
 
     @classmethod
     def for_repository(cls, server_url: str, repository: str, token: str) -> GitRemote:

@@ -348,6 +348,15 @@ class Batch:
             raise AgentFailure(
                 Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}"
             ) from None
+        except ValueError as exc:  # a reply the SDK cannot parse (not JSON, wrong shape)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise AgentFailure(
+                Stage.AGENT, f"AoD sent a reply aodfix cannot read: {type(exc).__name__}: {first}"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise AgentFailure(
+                Stage.AGENT, f"AoD unreachable: {type(exc).__name__}: {exc}"
+            ) from None
         finally:
             # Recorded before the (possibly interrupted) close: the result must name its session.
             outcome.session_id = run.session_id or session.id  # also if cancelled mid-create

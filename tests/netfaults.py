@@ -52,3 +52,14 @@ class LoseFirstAnswer(_Wrapped):
             await response.aclose()
             raise httpx.ReadTimeout("answer lost", request=request)
         return response
+
+
+class GarbleAnswers(_Wrapped):
+    """Answers to ``METHOD …suffix`` come back as a proxy's HTML page with status 200."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not self.matches(request):
+            return response
+        await response.aclose()
+        return httpx.Response(200, text="<html><body>Bad Gateway</body></html>", request=request)

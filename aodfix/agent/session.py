@@ -106,14 +106,15 @@ class AgentSession:
                 await asyncio.sleep(self.gate.backoff(limited))
                 limited += 1
                 continue
+            except ValueError:  # an answer that is not a session ack: it may have made one
+                self._ambiguous(resources, attempt_started)
+                await self.gate.release(finished=False)
+                raise
             except (ServerError, httpx.TransportError) as exc:
                 if isinstance(exc, httpx.TransportError) and not isinstance(
                     exc, httpx.ConnectError
                 ):  # the request may have reached the server: look for it at the end
-                    urls = frozenset(str(r.get("url", "")) for r in resources)
-                    self.registry.ambiguous.append(
-                        AmbiguousCreate(urls, attempt_started, datetime.now(UTC))
-                    )
+                    self._ambiguous(resources, attempt_started)
                 await self.gate.release(finished=False)
                 errors += 1
                 if errors >= CREATE_RETRIES:
@@ -124,6 +125,10 @@ class AgentSession:
                 await self.gate.release(finished=False)
                 raise
             return self._adopt(str(ack.id))
+
+    def _ambiguous(self, resources: Sequence[dict[str, Any]], started: datetime) -> None:
+        urls = frozenset(str(r.get("url", "")) for r in resources)
+        self.registry.ambiguous.append(AmbiguousCreate(urls, started, datetime.now(UTC)))
 
     def _adopt(self, session_id: str) -> str:
         self._holding_slot = True

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from aod import AsyncClient
 from conftest import MakeStack
-from netfaults import HoldAnswers, LoseFirstAnswer
+from netfaults import GarbleAnswers, HoldAnswers, LoseFirstAnswer
 from stack import AOD_TOKEN, GITHUB_TOKEN, Stack
 
 from aodfix.batch import Batch, BatchOptions
@@ -102,3 +102,17 @@ async def test_lost_prompt_answer_still_reads_the_turn_it_started(
     assert result.turns == 2
     assert stack.aod.stats.requests["POST /sessions/{id}/prompt"] >= 2
     assert list(stack.aod.stats.undeleted) == []
+
+
+async def test_unreadable_create_answer_fails_one_repository_with_one_line(
+    make_stack: MakeStack, tmp_path: Path
+) -> None:
+    stack = _stack(make_stack, FIX)
+    report, batch = await _run(stack, tmp_path, GarbleAnswers("POST", "/sessions"))
+    (result,) = report.results
+    assert batch.run.orphans_deleted == 1  # the server made a session all the same
+    assert list(stack.aod.stats.undeleted) == []
+    assert result.status.value == "failed"
+    assert result.error is not None and result.error.stage.value == "agent"
+    assert result.error.message.startswith("AoD sent a reply aodfix cannot read: ")
+    assert "\n" not in result.error.message

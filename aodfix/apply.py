@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 from aod import AsyncClient
 
+from aodfix.agent.raw_http import raw_http
 from aodfix.batch import Batch, BatchOptions, BatchRun
 from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from aodfix.forge.github_client import GitHubGateway, GitHubSettings
@@ -140,7 +141,7 @@ async def _run(
 async def _preflight(client: AsyncClient, aod: AodSettings) -> None:
     """Fail the whole run early, exit 2, when AoD is unreachable, the token is refused or the
     agent does not exist: otherwise every repository would fail alike, one by one."""
-    http: httpx.AsyncClient = client._http
+    http = raw_http(client)
     try:
         response = await http.get(f"/agents/{aod.agent_id.lower()}")
     except httpx.HTTPError as exc:

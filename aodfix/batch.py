@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from aod import AsyncClient
@@ -69,7 +69,6 @@ class BatchOptions:
     report_dir: Path
     resume: bool = False
     forge_workers: int = 8
-    scratch_dir: Path | None = None
 
 
 @dataclass
@@ -77,8 +76,6 @@ class BatchRun:
     """Counters a caller (or a test) reads after the run."""
 
     registry: SessionRegistry = field(default_factory=SessionRegistry)
-    peak_sessions: int = 0
-    rate_limited: int = 0
     orphans_deleted: int = 0
 
 
@@ -138,8 +135,6 @@ class Batch:
                 await self._cancel_all(tasks, results, state)
             finally:
                 self._executor.shutdown(wait=False, cancel_futures=True)
-                self.run.peak_sessions = self.gate.peak
-                self.run.rate_limited = self.gate.rate_limited
         ordered = [results[job.repository] for job in self.jobs if job.repository in results]
         return Report(
             manifest_name=self.manifest.name,
@@ -200,7 +195,6 @@ class Batch:
             try:
                 await delete_session(self.aod, session_id, terminate_first=True)
                 self.run.registry.open.discard(session_id)
-                self.run.registry.deleted += 1
             except (AodHTTPError, OSError) as exc:
                 log.warning("could not delete session %s: %s", session_id, exc)
 
@@ -238,20 +232,37 @@ class Batch:
         self.progress.finished(result)
         return result
 
+    async def _resolve(
+        self, job: RepoJob, outcome: _Outcome, *, check_owner: bool
+    ) -> tuple[RepoJob, ResolvedRepository, Literal["absent", "ours"] | None]:
+        """The repository's base, the job rendered for it, and (if asked) whether the batch
+        branch is absent or aodfix's own; a foreign branch raises RepositorySkipped."""
+        self._stage(outcome, Stage.RESOLVE, "resolving")
+        resolved = await self._thread(
+            resolve_repository,
+            self.github,
+            job.repository,
+            job.base,
+            need_push=not self.options.dry_run,
+        )
+        job = job.for_base(self.manifest, resolved.base)
+        outcome.branch, outcome.base = job.branch, resolved.base
+        outcome.base_sha = resolved.base_sha
+        owner = None
+        if check_owner:
+            owner = await self._thread(
+                check_branch_owner, self.github, resolved, job.branch, self.manifest.name
+            )
+        return job, resolved, owner
+
     async def _resume_pull_request(
         self, job: RepoJob, previous: RepoResult, outcome: _Outcome
     ) -> bool:
         """Open the PR of a pushed branch whose PR step failed last time, without a new
         session; False when the branch is gone (the repository then runs in full)."""
-        self._stage(outcome, Stage.RESOLVE, "resolving")
-        resolved = await self._thread(resolve_repository, self.github, job.repository, job.base)
-        job = job.for_base(self.manifest, resolved.base)
-        owner = await self._thread(
-            check_branch_owner, self.github, resolved, job.branch, self.manifest.name
-        )
+        job, resolved, owner = await self._resolve(job, outcome, check_owner=True)
         if owner != "ours" or previous.diffstat is None:
             return False
-        outcome.branch, outcome.base = job.branch, resolved.base
         outcome.base_sha = previous.base_sha
         outcome.session_id, outcome.turns = previous.session_id, previous.turns
         outcome.summary, outcome.cost_usd = previous.summary, previous.cost_usd
@@ -267,21 +278,10 @@ class Batch:
         # Resolve just ahead of the quota: a base sha read hours before its session would be
         # stale, and a slot freed by a finished session never waits for a lookup.
         async with self._admission:
-            self._stage(outcome, Stage.RESOLVE, "resolving")
-            resolved = await self._thread(
-                resolve_repository,
-                self.github,
-                job.repository,
-                job.base,
-                need_push=not self.options.dry_run,
+            # No session for a branch aodfix may not push to.
+            job, resolved, _ = await self._resolve(
+                job, outcome, check_owner=not self.options.dry_run
             )
-            job = job.for_base(self.manifest, resolved.base)
-            outcome.branch, outcome.base = job.branch, resolved.base
-            outcome.base_sha = resolved.base_sha
-            if not self.options.dry_run:  # no session for a branch aodfix may not push to
-                await self._thread(
-                    check_branch_owner, self.github, resolved, job.branch, self.manifest.name
-                )
             patch = await self._agent_stage(job, resolved, outcome)
         if not patch:
             outcome.status = Status.NO_CHANGES
@@ -388,8 +388,8 @@ class Batch:
             outcome.status = Status.DRY_RUN
             return
 
-        def commit_and_push() -> tuple[bool, str]:
-            with Checkout(remote, resolved.base_sha, self.options.scratch_dir) as checkout:
+        def commit_and_push() -> bool:
+            with Checkout(remote, resolved.base_sha) as checkout:
                 checkout.fetch(job.branch)
                 checkout.apply_and_commit(
                     patch,
@@ -398,10 +398,9 @@ class Batch:
                     batch=self.manifest.name,
                     three_way=three_way,
                 )
-                update = checkout.publish(job.branch, self.manifest.name)
-                return update.pushed, update.commit_sha
+                return checkout.publish(job.branch, self.manifest.name)
 
-        pushed, _sha = await self._thread(commit_and_push)
+        pushed = await self._thread(commit_and_push)
         await self._pull_request(job, resolved, diffstat, outcome, pushed=pushed)
 
     async def _pull_request(
@@ -450,7 +449,7 @@ class Batch:
             outcome.status = Status.UNCHANGED
 
     def _check_only(self, remote: GitRemote, base_sha: str, patch: bytes, three_way: bool) -> None:
-        with Checkout(remote, base_sha, self.options.scratch_dir) as checkout:
+        with Checkout(remote, base_sha) as checkout:
             checkout.fetch()
             check = checkout.check(patch, three_way=three_way)
             if not check.applies:

@@ -53,9 +53,6 @@ class AgentRun:
     turns: int = 0
     summary: str | None = None
     cost_usd: float | None = None
-    patch: bytes | None = None
-    patch_base_sha: str | None = None
-    reconnects: int = 0
     outputs: list[TurnOutput] = field(default_factory=list)
 
 
@@ -129,7 +126,6 @@ async def _turns(
         label = f"agent turn {number}" if number == 1 else f"collecting (turn {number})"
         output = await session.read(on_turn_start=lambda: on_stage(label))
         run.outputs.append(output)
-        run.reconnects += output.reconnects
         _check_turn(output, run)
         return output
 
@@ -145,13 +141,9 @@ async def _turns(
                 "the agent did not run the collect command, even after a reminder turn",
             )
     if isinstance(found, PatchFound):
-        run.patch, run.patch_base_sha = found.patch, found.base_sha
         return found.patch
     assert isinstance(found, PatchDamaged)
-    run.patch_base_sha = found.base_sha
-    patch = await _read_slices(found, spec.key, turn)
-    run.patch = patch
-    return patch
+    return await _read_slices(found, spec.key, turn)
 
 
 async def _read_slices(

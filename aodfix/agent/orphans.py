@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from aod import AsyncClient
 from aod.errors import raise_for_status
+
+from aodfix.agent.raw_http import raw_http
 
 CLOCK_SKEW = timedelta(seconds=120)  # between this machine's clock and the server's
 
@@ -58,7 +59,7 @@ def orphans(
 
 
 async def list_sessions(client: AsyncClient) -> list[dict[str, object]]:
-    http: httpx.AsyncClient = client._http
+    http = raw_http(client)
     response = await http.get("/sessions")
     body = response.json() if response.content else None
     raise_for_status(response.status_code, body, "GET", str(response.request.url))

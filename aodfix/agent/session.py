@@ -20,6 +20,7 @@ from aod.errors import ConflictError, NotFoundError, RateLimitError, ServerError
 
 from aodfix.agent.orphans import AmbiguousCreate
 from aodfix.agent.quota import QuotaGate
+from aodfix.agent.raw_http import raw_http
 from aodfix.agent.sse import TurnOutput, read_turn
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ class SessionRegistry:
         self.open: set[str] = set()
         self.known: set[str] = set()  # every session id this batch has seen
         self.ambiguous: list[AmbiguousCreate] = []  # creates whose answer was lost
-        self.created = 0
-        self.deleted = 0
 
 
 class AgentSession:
@@ -62,9 +61,7 @@ class AgentSession:
 
     @property
     def http(self) -> httpx.AsyncClient:
-        # The SDK's own configured client (base URL, auth, timeouts), reused for the stream.
-        http: httpx.AsyncClient = self.client._http
-        return http
+        return raw_http(self.client)
 
     async def create(
         self,
@@ -135,7 +132,6 @@ class AgentSession:
         self.id = session_id
         self.registry.open.add(session_id)
         self.registry.known.add(session_id)
-        self.registry.created += 1
         self.turns = 1
         return session_id
 
@@ -192,7 +188,6 @@ class AgentSession:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await delete_session(self.client, session_id, terminate_first=not self._finished)
             self.registry.open.discard(session_id)
-            self.registry.deleted += 1
         except (TimeoutError, httpx.HTTPError, ServerError, ConflictError) as exc:
             log.warning("could not delete session %s: %s", session_id, exc)
         finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -33,7 +33,6 @@ class TurnOutput:
     stderr: str = ""
     reconnects: int = 0
     turn: int | None = None
-    stages: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -114,8 +113,6 @@ async def read_turn(
                     if isinstance(data, str):
                         target = err_parts if event.get("stream") == "stderr" else out_parts
                         target.append(data)
-                elif kind == "stage":
-                    out.stages.append(event)
                 attempt = 0
         except RETRYABLE:
             pass

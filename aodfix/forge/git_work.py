@@ -80,22 +80,13 @@ class GitRemote:
         return cls(url=f"{server_url}/{repository}.git", env=env)
 
 
-@dataclass(frozen=True)
-class BranchUpdate:
-    """What publishing did: pushed a new tip, or found the branch already identical."""
-
-    pushed: bool
-    commit_sha: str
-    previous_sha: str | None  # the branch tip before; None when the branch was created
-
-
 class Checkout:
     """A throwaway local repository holding only the base commit."""
 
-    def __init__(self, remote: GitRemote, base_sha: str, parent: Path | None = None) -> None:
+    def __init__(self, remote: GitRemote, base_sha: str) -> None:
         self.remote = remote
         self.base_sha = base_sha
-        self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-", dir=parent))
+        self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
         self.repo = git.Repo.init(self.path)
         self._env = {**remote.env}
         self.fetched_branch: str | None = None
@@ -153,8 +144,8 @@ class Checkout:
         )
         return self.repo.head.commit.hexsha
 
-    def publish(self, branch: str, batch: str) -> BranchUpdate:
-        """Push HEAD to ``branch`` unless the branch already holds the same tree.
+    def publish(self, branch: str, batch: str) -> bool:
+        """Push HEAD to ``branch`` unless the branch already holds the same tree; True if pushed.
 
         Raises RepositorySkipped when the branch tip is not aodfix's commit for ``batch``.
         """
@@ -170,12 +161,12 @@ class Checkout:
                 who = f"{tip_commit.author.name} <{tip_commit.author.email}>"
                 raise RepositorySkipped(Stage.PUSH, foreign_branch(branch, tip, who))
             if tip_commit.tree.hexsha == head.tree.hexsha:
-                return BranchUpdate(pushed=False, commit_sha=tip, previous_sha=tip)
+                return False
         lease = f"--force-with-lease={ref}:{tip or ''}"
         self._git(
             Stage.PUSH, "push", "--quiet", "--no-verify", lease, self.remote.url, f"HEAD:{ref}"
         )
-        return BranchUpdate(pushed=True, commit_sha=head.hexsha, previous_sha=tip)
+        return True
 
     def _git(
         self,

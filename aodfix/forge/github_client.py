@@ -88,8 +88,6 @@ class GitHubGateway:
             seconds_between_writes=None,
             timeout=30,
         )
-        self.writes = 0
-        self.rate_limited = 0
         self._clock = clock
         self._stop = stop or threading.Event()
         self._write_lock = threading.Lock()
@@ -108,7 +106,6 @@ class GitHubGateway:
                 return self._with_retries(call)
             finally:
                 self._last_write = self._clock()
-                self.writes += 1
 
     def close(self) -> None:
         self._stop.set()
@@ -123,7 +120,6 @@ class GitHubGateway:
             except GithubException as exc:
                 pause = _rate_limit_pause(exc, time.time())
                 if pause is not None:
-                    self.rate_limited += 1
                     if waited + pause > self.settings.max_wait:
                         raise GitHubRateLimited(
                             f"GitHub rate limit: asked to wait {pause:.0f} s more after"

@@ -38,7 +38,6 @@ class PullRequestOutcome:
     number: int
     url: str
     created: bool
-    edited: bool
 
 
 def find_open_pull(
@@ -103,23 +102,20 @@ def _create(
                 reviewers=list(want.reviewers), team_reviewers=list(want.team_reviewers)
             )
         )
-    return PullRequestOutcome(pull.number, pull.html_url, created=True, edited=False)
+    return PullRequestOutcome(pull.number, pull.html_url, created=True)
 
 
 def _update(
     gateway: GitHubGateway, pull: PullRequest, want: PullRequestRequest, *, branch_moved: bool
 ) -> PullRequestOutcome:
     """Refresh title and body after a new push; leave a PR whose branch did not move alone."""
-    edited = False
     if branch_moved and (pull.title != want.title or (pull.body or "") != want.body):
         gateway.write(lambda: pull.edit(title=want.title, body=want.body))
-        edited = True
     present = {label.name for label in pull.labels}
     missing = [name for name in want.labels if name not in present]
     if missing:
         gateway.write(lambda: pull.add_to_labels(*missing))
-        edited = True
-    return PullRequestOutcome(pull.number, pull.html_url, created=False, edited=edited)
+    return PullRequestOutcome(pull.number, pull.html_url, created=False)
 
 
 def _why(exc: GithubException) -> str:

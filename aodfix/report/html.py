@@ -52,7 +52,8 @@ class _Row:
 
 def render_html(report: Report) -> str:
     formatter: HtmlFormatter[str] = HtmlFormatter(cssclass="diff")
-    rows = [_row(index, result, formatter) for index, result in enumerate(report.results)]
+    lexer = DiffLexer()
+    rows = [_row(i, result, lexer, formatter) for i, result in enumerate(report.results)]
     widest = max((r.changed for r in rows), default=0) or 1
     for row in rows:
         row.bar_add = round(100 * row.additions / widest, 1)
@@ -70,13 +71,13 @@ def render_html(report: Report) -> str:
     )
 
 
-def _row(index: int, result: RepoResult, formatter: HtmlFormatter[str]) -> _Row:
+def _row(index: int, result: RepoResult, lexer: DiffLexer, formatter: HtmlFormatter[str]) -> _Row:
     diff = None
     if result.patch:
         text = result.patch
         if len(text) > MAX_PATCH_CHARS:
             text = text[:MAX_PATCH_CHARS] + "\n… (patch shortened; full text in report.json)\n"
-        diff = Markup(highlight(text, DiffLexer(), formatter))
+        diff = Markup(highlight(text, lexer, formatter))
     stat = result.diffstat
     return _Row(
         index=index,

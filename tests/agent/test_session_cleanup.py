@@ -12,27 +12,19 @@ from pathlib import Path
 
 import pytest
 from aod import AsyncClient
+from gitenv import GIT_ENV
 from netfaults import HoldAnswers
 
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import AgentSession, SessionRegistry
 from aodfix.emulator.aod import AodEmulator
 
-GIT = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
 
 def _origin(tmp_path: Path) -> str:
     work = tmp_path / "origin-work"
     work.mkdir()
     (work / "README.md").write_text("hi\n")
-    env = {**os.environ, **GIT}
+    env = {**os.environ, **GIT_ENV}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
         subprocess.run(["git", *args], cwd=work, env=env, check=True)
     bare = tmp_path / "acme" / "api.git"

@@ -12,18 +12,11 @@ from typing import Any
 import httpx
 from aod import AsyncClient
 from aod.models import StreamEvent
+from gitenv import GIT_ENV
 
 from aodfix.emulator.aod import AodEmulator
 
 TERMINAL = ("exit", "error", "terminated", "stale")
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.invalid",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 BASE_FILES = {
     "README.md": "# api\n\nA service.\n",
     "src/app.py": "def handler():\n    return 1\n",

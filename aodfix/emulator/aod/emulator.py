@@ -14,7 +14,6 @@ import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from aodfix.emulator.aod.app import AodApi, RequestStats, build_app
@@ -29,7 +28,7 @@ from aodfix.emulator.aod.runner import ProcessGroups, SessionRunner
 from aodfix.emulator.aod.scenario import Scenario
 from aodfix.emulator.aod.schemas import RUNTIMES
 from aodfix.emulator.aod.store import Agent, Store
-from aodfix.emulator.server import BackgroundServer
+from aodfix.emulator.server import BackgroundServer, Lifecycle
 
 DEFAULT_TOKEN = "aod_emulator_token"
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -67,7 +66,7 @@ class EmulatorStats:
         return set(self._store.sessions)
 
 
-class AodEmulator:
+class AodEmulator(Lifecycle):
     """A local AoD server. ``tokens`` are the accepted API keys, one user each.
 
     ``git_base_urls`` are URL prefixes accepted as resources besides github.com (e.g. the
@@ -151,17 +150,6 @@ class AodEmulator:
         self._server.stop()
         self._groups.kill()  # anything a turn started while the server wound down
         shutil.rmtree(self.config.sessions_dir, ignore_errors=True)
-
-    def __enter__(self) -> AodEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def create_agent(
         self,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,13 +30,13 @@ from aodfix.emulator.github.store import (
 )
 from aodfix.emulator.github.urls import Urls
 from aodfix.emulator.github.views import PullRequestView
-from aodfix.emulator.server import BackgroundServer
+from aodfix.emulator.server import BackgroundServer, Lifecycle
 
 DEFAULT_TOKEN = "ghp_emulator_token"
 DEFAULT_LOGIN = "aodfix-bot"
 
 
-class GitHubEmulator:
+class GitHubEmulator(Lifecycle):
     """GitHub's REST API subset and git smart HTTP on one loopback port."""
 
     def __init__(
@@ -84,17 +83,6 @@ class GitHubEmulator:
 
     def stop(self) -> None:
         self._server.stop()
-
-    def __enter__(self) -> GitHubEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- addresses -----------------------------------------------------------------------------
 

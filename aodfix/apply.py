@@ -8,7 +8,6 @@ process exits 130.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,21 +18,20 @@ import httpx
 from aod import AsyncClient
 
 from aodfix.agent.raw_http import raw_http
+from aodfix.agent.transport import DEFAULT_AOD_TIMEOUT, BoundedTransport
 from aodfix.batch import Batch, BatchOptions, BatchRun
+from aodfix.errors import ConfigurationError
 from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.forge.preflight import check_github
 from aodfix.manifest import Manifest
 from aodfix.plan import RepoJob
 from aodfix.progress import Progress
-from aodfix.redact import register_secret
+from aodfix.redact import environment, register_secret
 from aodfix.report.files import write_reports
 from aodfix.report.models import Report
 
 DEFAULT_AOD_URL = "http://localhost:8777"
-
-
-class ConfigurationError(Exception):
-    """A required setting is missing; nothing ran."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +39,17 @@ class AodSettings:
     url: str
     token: str
     agent_id: str
+    request_timeout: float = DEFAULT_AOD_TIMEOUT  # seconds per AoD request, streams excepted
 
     def __repr__(self) -> str:
-        return f"AodSettings(url={self.url!r}, agent_id={self.agent_id!r})"
+        return (
+            f"AodSettings(url={self.url!r}, agent_id={self.agent_id!r},"
+            f" request_timeout={self.request_timeout:g})"
+        )
 
     @classmethod
     def from_env(cls, manifest: Manifest, environ: Mapping[str, str] | None = None) -> AodSettings:
-        env = os.environ if environ is None else environ
+        env = environment() if environ is None else environ
         token = env.get("AOD_API_TOKEN", "")
         if not token:
             raise ConfigurationError("AOD_API_TOKEN is not set (the Agent on Demand API token)")
@@ -57,7 +59,25 @@ class AodSettings:
             raise ConfigurationError(
                 f"{manifest.path}: no agent: set `agent:` in the manifest or AOD_AGENT_ID"
             )
-        return cls(url=env.get("AOD_API_URL") or DEFAULT_AOD_URL, token=token, agent_id=agent)
+        return cls(
+            url=env.get("AOD_API_URL") or DEFAULT_AOD_URL,
+            token=token,
+            agent_id=agent,
+            request_timeout=cls._seconds(env, "AODFIX_AOD_TIMEOUT", DEFAULT_AOD_TIMEOUT),
+        )
+
+    @staticmethod
+    def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = float("nan")
+        if not 0 < seconds < float("inf"):
+            raise ConfigurationError(f"{name} must be a number of seconds above 0, got {raw!r}")
+        return seconds
 
 
 @dataclass(frozen=True)
@@ -86,9 +106,11 @@ def run_apply(
 ) -> ApplyResult:
     """Run the batch to its end (or interruption) and write the report files."""
     aod = AodSettings.from_env(manifest, environ)
-    github = GitHubSettings.from_env(dict(os.environ if environ is None else environ))
-    if not github.token and not dry_run:
-        raise ConfigurationError("GITHUB_TOKEN (or GH_TOKEN) is not set; it is needed to push")
+    github = GitHubSettings.from_env(environment() if environ is None else dict(environ))
+    if not github.can_write and not dry_run:
+        raise ConfigurationError(
+            "GITHUB_TOKEN (or GH_TOKEN) is not set, nor a GitHub App; it is needed to push"
+        )
     options = BatchOptions(
         agent_id=aod.agent_id,
         environment_id=manifest.environment,
@@ -121,9 +143,14 @@ async def _run(
         # One connection per streaming session plus room for creates and deletes: httpx's
         # default pool (100) would starve a batch running near that many sessions.
         limits = httpx.Limits(max_connections=options.concurrency * 2 + 20)
-        transport = httpx.AsyncHTTPTransport(limits=limits)
+        # Every answer bounded in time and size: a hostile AoD fails a repository, not the run.
+        transport = BoundedTransport(
+            httpx.AsyncHTTPTransport(limits=limits), timeout=aod.request_timeout
+        )
         async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
             await _preflight(client, aod)
+            # A refused token or an unreachable API: one line, before any session.
+            await asyncio.to_thread(check_github, github)
             batch = Batch(manifest, jobs, options, aod=client, github=gateway, progress=progress)
             task = asyncio.ensure_future(batch.execute())
             try:

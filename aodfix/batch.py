@@ -11,6 +11,7 @@ exception never touches another's.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import time
@@ -29,16 +30,24 @@ from aodfix.agent.collect import AgentFailure, AgentRun, SessionSpec, collect_pa
 from aodfix.agent.orphans import list_sessions, orphans
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import AgentSession, SessionRegistry, delete_session
+from aodfix.agent.sse import StreamTooLarge
+from aodfix.agent.transport import AnswerRefused, AnswerTimeout
+from aodfix.forge.app_auth import AppAuthError
 from aodfix.forge.errors import ForgeError, RepositorySkipped, one_line
 from aodfix.forge.git_work import Checkout, GitIdentity, GitRemote
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.pr_body import render_body, workflow_run_url
 from aodfix.forge.pulls import PullRequestRequest, open_or_update
 from aodfix.forge.resolve import ResolvedRepository, check_branch_owner, resolve_repository
+from aodfix.forge.sandbox import sandbox_credential
 from aodfix.manifest import Manifest
 from aodfix.patch import Diffstat, PatchFormatError, check_policy, inspect_patch, patch_key
+from aodfix.patch.result import ResultTree
+from aodfix.patch.secrets import find_secrets
+from aodfix.patch.tree_policy import check_tree
 from aodfix.plan import RepoJob
 from aodfix.progress import Progress, SilentProgress
+from aodfix.redact import known_secrets, redact_file, register_secret
 from aodfix.report.models import (
     ErrorInfo,
     PullRequestRef,
@@ -49,7 +58,7 @@ from aodfix.report.models import (
     Timings,
 )
 from aodfix.report.transcripts import write_transcript
-from aodfix.state import FINAL_FOR_RESUME, StateWriter, read_results, state_path
+from aodfix.state import StateWriter, final_for_resume, read_results, state_path
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,7 +130,7 @@ class Batch:
             tasks: dict[str, asyncio.Task[RepoResult]] = {}
             for job in self.jobs:
                 done = previous.get(job.repository)
-                if done is not None and done.status in FINAL_FOR_RESUME:
+                if done is not None and final_for_resume(done, dry_run=self.options.dry_run):
                     results[job.repository] = done
                     continue
                 pr_only = done if done is not None and _needs_only_its_pr(done) else None
@@ -198,10 +207,14 @@ class Batch:
             except (AodHTTPError, OSError) as exc:
                 log.warning("could not delete session %s: %s", session_id, exc)
 
-        await asyncio.wait_for(
-            asyncio.gather(*(one(s) for s in leftovers), return_exceptions=True),
-            CLEANUP_TIMEOUT,
-        )
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(one(s) for s in leftovers), return_exceptions=True),
+                CLEANUP_TIMEOUT,
+            )
+        except TimeoutError:  # cleanup never crashes the batch: the report must be written
+            still = ", ".join(sorted(registry.open))
+            log.warning("gave up deleting sessions after %g s: %s", CLEANUP_TIMEOUT, still)
 
     async def _settle(
         self, job: RepoJob, state: StateWriter, pr_only: RepoResult | None = None
@@ -245,9 +258,16 @@ class Batch:
             job.base,
             need_push=not self.options.dry_run,
         )
-        job = job.for_base(self.manifest, resolved.base)
+        try:
+            job = job.for_base(resolved.base, resolved.default_branch)
+        except ValueError as exc:  # BranchRefused, TemplateProblem: one line each
+            raise ForgeError(Stage.RESOLVE, f"{job.repository}: {exc}") from None
         outcome.branch, outcome.base = job.branch, resolved.base
         outcome.base_sha = resolved.base_sha
+        token = await self._thread(
+            sandbox_credential, self.github, resolved, self.manifest.agent_credentials
+        )
+        resolved = dataclasses.replace(resolved, sandbox_token=token)
         owner = None
         if check_owner:
             owner = await self._thread(
@@ -300,10 +320,24 @@ class Batch:
             max_patch_bytes=self.manifest.policy.max_patch_bytes,
             forbidden_paths=self.manifest.policy.forbidden_paths,
         )
+        if self.manifest.policy.block_secrets:
+            violations += self._secrets(patch, outcome)
         if violations:
-            more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
-            raise ForgeError(Stage.POLICY, "policy: " + "; ".join(violations[:3]) + more)
+            raise ForgeError(Stage.POLICY, _violations(violations))
         await self._publish(job, resolved, patch, summary.diffstat, outcome)
+
+    def _secrets(self, patch: bytes, outcome: _Outcome) -> list[str]:
+        """Credentials the patch would push; each is masked from here on, everywhere (the
+        transcript, already written, is masked again)."""
+        findings = find_secrets(patch, known_secrets())
+        for finding in findings:
+            register_secret(finding.value)
+        if findings and outcome.transcript:
+            redact_file(self.options.report_dir / outcome.transcript)
+        return [
+            f"{f.path}:{f.line}: adds a credential ({f.kind}) (policy.block_secrets)"
+            for f in findings
+        ]
 
     async def _agent_stage(
         self, job: RepoJob, resolved: ResolvedRepository, outcome: _Outcome
@@ -316,8 +350,8 @@ class Batch:
             "url": self.github.settings.web_url(job.repository),
             "mount_path": mount,
         }
-        if resolved.private and self.github.settings.token:
-            resource["authorization_token"] = self.github.settings.token
+        if resolved.sandbox_token:  # read-only, one repository (see forge.sandbox)
+            resource["authorization_token"] = resolved.sandbox_token
         spec = SessionSpec(
             agent_id=self.options.agent_id,
             environment_id=self.options.environment_id,
@@ -327,6 +361,7 @@ class Batch:
             base_sha=resolved.base_sha,
             base_branch=None if resolved.base_is_default else resolved.base,
             key=patch_key(self.manifest.name, job.repository),
+            max_patch_bytes=self.manifest.policy.max_patch_bytes,
         )
         run = AgentRun()
         session_started: float | None = None
@@ -342,12 +377,18 @@ class Batch:
             return await collect_patch(
                 session, spec, run, timeout=self.options.timeout, on_stage=on_stage
             )
+        except AgentFailure as exc:
+            if exc.patch is not None:  # the start of a refused patch, for the reviewer
+                outcome.patch = exc.patch
+            raise
         except ValidationError as exc:
             raise AgentFailure(Stage.AGENT, _explain_validation(exc, resource["url"])) from None
         except AodHTTPError as exc:
             raise AgentFailure(
                 Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}"
             ) from None
+        except (AnswerTimeout, AnswerRefused, StreamTooLarge) as exc:  # already one line
+            raise AgentFailure(Stage.AGENT, str(exc)) from None
         except ValueError as exc:  # a reply the SDK cannot parse (not JSON, wrong shape)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise AgentFailure(
@@ -380,28 +421,44 @@ class Batch:
         outcome: _Outcome,
     ) -> None:
         settings = self.github.settings
-        remote = GitRemote.for_repository(settings.server_url, resolved.full_name, settings.token)
+        owner = resolved.full_name.split("/")[0]
+        try:
+            token = await self._thread(self.github.token, owner)
+        except AppAuthError as exc:
+            raise ForgeError(Stage.PUSH, f"no GitHub App token for {owner}: {exc}") from None
+        remote = GitRemote.for_repository(settings.server_url, resolved.full_name, token)
         three_way = not resolved.base_is_default
         self._stage(outcome, Stage.APPLY, "pushing" if not self.options.dry_run else "checking")
-        if self.options.dry_run:
-            await self._thread(self._check_only, remote, resolved.base_sha, patch, three_way)
-            outcome.status = Status.DRY_RUN
-            return
 
-        def commit_and_push() -> bool:
+        def apply_check_and_push() -> bool | None:
             with Checkout(remote, resolved.base_sha) as checkout:
-                checkout.fetch(job.branch)
-                checkout.apply_and_commit(
-                    patch,
-                    message=job.commit_message,
-                    author=self.author,
-                    batch=self.manifest.name,
-                    three_way=three_way,
+                checkout.fetch(None if self.options.dry_run else job.branch)
+                self._check_tree(checkout.apply(patch, three_way=three_way), outcome)
+                if self.options.dry_run:
+                    return None
+                checkout.commit(
+                    message=job.commit_message, author=self.author, batch=self.manifest.name
                 )
                 return checkout.publish(job.branch, self.manifest.name)
 
-        pushed = await self._thread(commit_and_push)
+        pushed = await self._thread(apply_check_and_push)
+        if pushed is None:
+            outcome.status = Status.DRY_RUN
+            return
         await self._pull_request(job, resolved, diffstat, outcome, pushed=pushed)
+
+    def _check_tree(self, tree: ResultTree, outcome: _Outcome) -> None:
+        """The policy on what git wrote; notes (mode changes, non-ASCII names) are kept."""
+        policy = self.manifest.policy
+        verdict = check_tree(
+            tree,
+            forbidden_paths=policy.forbidden_paths,
+            allow_submodules=policy.allow_submodules,
+            max_file_bytes=policy.max_file_bytes,
+        )
+        outcome.notes = verdict.notes
+        if verdict.violations:
+            raise ForgeError(Stage.POLICY, _violations(verdict.violations))
 
     async def _pull_request(
         self,
@@ -427,6 +484,7 @@ class Batch:
             diffstat=diffstat,
             session_id=outcome.session_id or "",
             run_url=self.run_url,
+            notes=outcome.notes,
         )
         want = PullRequestRequest(
             branch=job.branch,
@@ -447,15 +505,6 @@ class Batch:
             outcome.status = Status.PR_UPDATED
         else:
             outcome.status = Status.UNCHANGED
-
-    def _check_only(self, remote: GitRemote, base_sha: str, patch: bytes, three_way: bool) -> None:
-        with Checkout(remote, base_sha) as checkout:
-            checkout.fetch()
-            check = checkout.check(patch, three_way=three_way)
-            if not check.applies:
-                raise ForgeError(
-                    Stage.APPLY, f"patch does not apply on {base_sha[:12]}: {check.message}"
-                )
 
     async def _thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -490,6 +539,11 @@ class _Outcome(RepoResult):
         if self.status not in (Status.DRY_RUN, Status.FAILED, Status.SKIPPED):
             values["patch"] = None
         return RepoResult(**values)
+
+
+def _violations(found: Sequence[str]) -> str:
+    more = f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+    return "; ".join(found[:3]) + more
 
 
 def _needs_only_its_pr(result: RepoResult) -> bool:

@@ -17,9 +17,10 @@ from pathlib import Path
 import click
 
 from aodfix import __version__
+from aodfix.errors import ConfigurationError
 from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from aodfix.manifest import ManifestError
-from aodfix.redact import redact
+from aodfix.redact import hold_secrets, redact
 
 # command name -> module under aodfix.commands; imported only when the command runs,
 # so `aodfix --help` and `aodfix validate` stay fast.
@@ -56,11 +57,15 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn every outcome into an exit code."""
+    hold_secrets()  # before any child process can inherit a token
     try:
         result = cli.main(args=argv, prog_name="aodfix", standalone_mode=False)
     except ManifestError as exc:
         for problem in exc.problems:
             click.echo(redact(str(problem)), err=True)
+        sys.exit(EXIT_USAGE)
+    except ConfigurationError as exc:
+        click.echo(f"aodfix: {redact(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("aodfix: interrupted", err=True)
@@ -81,9 +86,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _write_crash_log() -> Path:
-    directory = Path(os.environ.get("AODFIX_LOG_DIR") or tempfile.gettempdir())
-    path = directory / f"aodfix-crash-{os.getpid()}.log"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """The traceback in a new file only this user can read: created with O_EXCL under a
+    random name (mkstemp), in a private folder when no AODFIX_LOG_DIR is set, so a file or
+    symlink planted in the shared temp folder is never followed or overwritten."""
+    chosen = os.environ.get("AODFIX_LOG_DIR")
+    if chosen:
+        directory = Path(chosen)
+        directory.mkdir(parents=True, exist_ok=True)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="aodfix-"))
+    fd, name = tempfile.mkstemp(prefix="aodfix-crash-", suffix=".log", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(f"aodfix {__version__}\n{redact(traceback.format_exc())}")
-    return path
+    return Path(name)

@@ -16,7 +16,7 @@ class GlobError(ValueError):
 
 
 @lru_cache(maxsize=512)
-def compile_glob(pattern: str) -> re.Pattern[str]:
+def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     """Translate a path glob into an anchored regular expression, or raise GlobError."""
     if not pattern or not pattern.strip():
         raise GlobError("empty glob")
@@ -63,11 +63,16 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(c))
             i += 1
     try:
-        return re.compile("".join(out) + r"\Z")
+        return re.compile("".join(out) + r"\Z", re.IGNORECASE if ignore_case else 0)
     except re.error as exc:
         raise GlobError(f"glob {pattern!r}: {exc}") from None
 
 
-def matches(pattern: str, path: str) -> bool:
+def matches(pattern: str, path: str, *, ignore_case: bool = False) -> bool:
     """Whether the repository-relative ``path`` matches ``pattern``."""
-    return compile_glob(pattern).match(path) is not None
+    return compile_glob(pattern, ignore_case=ignore_case).match(path) is not None
+
+
+def literal_parts(pattern: str) -> list[str]:
+    """The path segments of ``pattern`` without wildcards (``.github``, ``workflows``)."""
+    return [part for part in pattern.split("/") if part and not re.search(r"[*?\[]", part)]

@@ -157,7 +157,19 @@ class Policy(_Strict):
     )
     forbidden_paths: list[PathGlob] = Field(
         default_factory=lambda: [".github/workflows/**"],
-        description="Path globs a patch must not touch ('**' spans directories).",
+        description="Path globs a patch must not touch ('**' spans directories; matched"
+        " ignoring case).",
+    )
+    max_file_bytes: Annotated[int, Field(gt=0)] | None = Field(
+        5_000_000, description="Largest file the patch may write, in bytes (null: no limit)."
+    )
+    allow_submodules: bool = Field(
+        False, description="Whether the patch may add or change submodules (.gitmodules, gitlinks)."
+    )
+    block_secrets: bool = Field(
+        True,
+        description="Refuse a patch whose added lines hold a credential (the run's tokens,"
+        " well-known token formats).",
     )
 
 
@@ -182,6 +194,12 @@ class Manifest(_Strict):
     )
     repositories: list[RepositoryEntry] = Field(
         min_length=1, description="'owner/name' strings or mappings with overrides (below)."
+    )
+    agent_credentials: Literal["read-only", "write-token"] = Field(
+        "read-only",
+        description="What the agent's sandbox may hold to clone a private repository:"
+        " read-only (a GitHub App's one-repository token or AODFIX_SANDBOX_TOKEN) or"
+        " write-token (aodfix's own token: the agent could push anywhere it reaches).",
     )
     pull_request: PullRequestSettings = Field(default_factory=PullRequestSettings)
     commit: CommitSettings = Field(default_factory=CommitSettings)
@@ -261,8 +279,11 @@ def parse_manifest(text: str, path: Path, *, shown: str | None = None) -> Manife
             line = doc.line_of(("prompt_file",))
             problems.append(Problem(shown, line, f"prompt_file {prompt_path}: {reason}"))
         else:
+            line = doc.line_of(("prompt_file",))
+            if not prompt_text.strip():
+                problems.append(Problem(shown, line, f"prompt_file: {prompt_path} is empty"))
             problems.extend(
-                Problem(shown, doc.line_of(("prompt_file",)), f"prompt_file: {m}")
+                Problem(shown, line, f"prompt_file: {m}")
                 for m in _template_problems(prompt_text, REPO_VARIABLES)
             )
     if problems:
@@ -280,6 +301,8 @@ def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ..
         yield (), "missing prompt: set 'prompt' or 'prompt_file'"
     if manifest.prompt is not None and manifest.prompt_file is not None:
         yield ("prompt_file",), "set either 'prompt' or 'prompt_file', not both"
+    if manifest.prompt is not None and not manifest.prompt.strip():
+        yield ("prompt",), "prompt: the prompt is empty"
     seen: dict[str, int] = {}
     for index, entry in enumerate(manifest.repositories):
         key = entry.name.lower()
@@ -304,7 +327,7 @@ def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ..
     for path, source, allowed in templates:
         if source is not None:
             for message in _template_problems(source, allowed):
-                yield path, f"{_dotted(path)}: {message}"
+                yield path, f"{dotted(path)}: {message}"
 
 
 def _template_problems(source: str, allowed: frozenset[str]) -> list[str]:
@@ -331,7 +354,8 @@ def _error_path(err: Any) -> tuple[int | str, ...]:
     return _source_path(loc)
 
 
-def _dotted(path: Sequence[int | str]) -> str:
+def dotted(path: Sequence[int | str]) -> str:
+    """A key path as a user writes it: ``repositories[2].prompt_append``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -340,12 +364,12 @@ def _dotted(path: Sequence[int | str]) -> str:
 
 def _describe(err: Any) -> str:
     loc = _error_path(err)
-    where = _dotted(loc)
+    where = dotted(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
         if not loc:
             return "unknown key"
-        parent = _dotted(loc[:-1])
+        parent = dotted(loc[:-1])
         key = loc[-1]
         known = _known_keys(loc[:-1])
         hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)

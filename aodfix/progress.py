@@ -22,6 +22,7 @@ from rich.table import Table
 
 from aodfix.redact import redact
 from aodfix.report.models import RepoResult
+from aodfix.safe_text import printable
 
 
 class Progress(Protocol):
@@ -59,7 +60,7 @@ class LineProgress:
 
     def _write(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        self.stream.write(redact(f"{stamp} {text}") + "\n")
+        self.stream.write(printable(redact(f"{stamp} {text}")) + "\n")
         self.stream.flush()
 
 
@@ -70,7 +71,7 @@ def annotate(result: RepoResult) -> None:
     level = "error" if result.status.value == "failed" else "warning"
     title = _escape(f"aodfix {result.repository} {result.status.value}", property_value=True)
     message = _escape(f"{result.error.stage.value}: {result.error.message}")
-    sys.stdout.write(redact(f"::{level} title={title}::{message}") + "\n")
+    sys.stdout.write(printable(redact(f"::{level} title={title}::{message}")) + "\n")
     sys.stdout.flush()
 
 
@@ -133,7 +134,9 @@ class LiveProgress:
             detail = f" [dim]{escape(result.pull_request.url)}"
         colour = "red" if result.status.value == "failed" else "green"
         self.console.print(
-            redact(f"[{colour}]{result.status.value}[/] {escape(result.repository)}{detail}")
+            printable(
+                redact(f"[{colour}]{result.status.value}[/] {escape(result.repository)}{detail}")
+            )
         )
 
     def _render(self) -> RenderableType:

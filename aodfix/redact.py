@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
-SECRET_ENV_VARS = ("AOD_API_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+SECRET_ENV_VARS = (
+    "AOD_API_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "AODFIX_SANDBOX_TOKEN",
+    "AODFIX_GITHUB_APP_PRIVATE_KEY",
+)
 MASK = "***"
 
 _extra: set[str] = set()
+_held: dict[str, str] = {}
 # Shapes of GitHub and AoD tokens, masked even when aodfix was not told about them.
 _TOKEN_SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|aod_[A-Za-z0-9_-]{20,})"
@@ -17,14 +26,54 @@ _TOKEN_SHAPES = re.compile(
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret so ``redact`` masks it (values shorter than 6 are ignored)."""
+    """Remember a secret so ``redact`` masks it, also base64- or hex-encoded, the forms an
+    agent would print it in (values shorter than 6 are ignored)."""
     if value and len(value) >= 6:
-        _extra.add(value)
+        _extra.update(encoded_forms(value))
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """``secret`` and its base64 (standard and URL-safe, padded or not) and hex spellings."""
+    raw = secret.encode()
+    forms = {secret, raw.hex(), raw.hex().upper()}
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = encoded.decode()
+        forms |= {text, text.rstrip("=")}
+    return forms
+
+
+def hold_secrets() -> None:
+    """Move the tokens out of this process's environment before anything starts a child
+    process (git, GitPython's helpers, a hook), so none inherits them; ``environment()``
+    still hands them to the settings, and they stay masked."""
+    for name in SECRET_ENV_VARS:
+        value = os.environ.pop(name, None)
+        if value is not None:
+            _held[name] = value
+            register_secret(value)
+
+
+def environment() -> dict[str, str]:
+    """This process's settings: its environment plus the tokens ``hold_secrets`` took out."""
+    return {**os.environ, **_held}
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process: this one's, without anything holding a secret."""
+    secrets = known_secrets()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SECRET_ENV_VARS and not any(s in value for s in secrets)
+    }
+    env.update(extra or {})
+    return env
 
 
 def known_secrets() -> set[str]:
-    found = {os.environ.get(name, "") for name in SECRET_ENV_VARS}
-    return {s for s in found | _extra if len(s) >= 6}
+    found = {environment().get(name, "") for name in SECRET_ENV_VARS}
+    forms = {form for secret in found if len(secret) >= 6 for form in encoded_forms(secret)}
+    return forms | _extra
 
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
@@ -34,3 +83,12 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     ):
         text = text.replace(secret, MASK)
     return _TOKEN_SHAPES.sub(MASK, text)
+
+
+def redact_file(path: Path) -> None:
+    """Mask, in place, what was registered after ``path`` was written."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    path.write_text(redact(text), encoding="utf-8")

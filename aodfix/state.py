@@ -19,6 +19,14 @@ from aodfix.report.models import RepoResult, Status
 FINAL_FOR_RESUME = frozenset(Status) - {Status.FAILED}
 
 
+def final_for_resume(result: RepoResult, *, dry_run: bool) -> bool:
+    """Whether ``--resume`` skips this recorded result: a dry-run patch ends a repository
+    only for another dry run — a real run still has to push it and open the PR."""
+    if result.status is Status.DRY_RUN:
+        return dry_run
+    return result.status in FINAL_FOR_RESUME
+
+
 def state_path(report_dir: Path, batch: str) -> Path:
     return report_dir / f"{batch}.state.jsonl"
 

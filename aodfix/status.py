@@ -11,12 +11,14 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
+import requests
 from github import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
+from aodfix.forge.app_auth import AppAuthError
 from aodfix.forge.errors import one_line
-from aodfix.forge.github_client import GitHubGateway
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.forge.pr_body import batch_marker
 from aodfix.plan import RepoJob
 
@@ -45,7 +47,7 @@ def batch_status(
 
 def _one(gateway: GitHubGateway, batch: str, job: RepoJob) -> PullStatus:
     try:
-        repo = gateway.read(lambda: gateway.github.get_repo(job.repository))
+        repo = gateway.read(lambda: gateway.client(job.owner).get_repo(job.repository))
         pull = gateway.read(
             lambda: _find(repo.get_pulls(state="all", head=f"{job.owner}:{job.branch}"), batch)
         )
@@ -65,6 +67,11 @@ def _one(gateway: GitHubGateway, batch: str, job: RepoJob) -> PullStatus:
         return PullStatus(
             job.repository, job.branch, "error", error=one_line(f"HTTP {exc.status}: {message}")
         )
+    except (GitHubRateLimited, AppAuthError) as exc:
+        return PullStatus(job.repository, job.branch, "error", error=one_line(str(exc)))
+    except requests.RequestException as exc:
+        reason = f"cannot reach GitHub ({type(exc).__name__})"
+        return PullStatus(job.repository, job.branch, "error", error=reason)
 
 
 def _find(pulls: Iterable[PullRequest], batch: str) -> PullRequest | None:

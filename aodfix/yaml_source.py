@@ -16,9 +16,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Path = tuple[str | int, ...]
 
-# Bounds against hostile documents (alias bombs, absurd nesting).
-MAX_NODES = 200_000
+# Bounds against hostile documents. Plain size is bounded by the file itself; what is not is
+# alias expansion (a 1 KB "billion laughs" document names 10^9 nodes) and nesting (PyYAML's
+# composer recurses once per level).
+MAX_ALIASED_NODES = 200_000  # nodes built again because an alias refers to them
 MAX_DEPTH = 64
+TOO_DEEP = f"document is nested too deeply (over {MAX_DEPTH} levels)"
 
 
 class YamlSourceError(ValueError):
@@ -47,10 +50,30 @@ class YamlDocument:
         return self.lines.get((), 1)
 
 
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses a node nested deeper than MAX_DEPTH before it
+    recurses into it. The parser under it is iterative, so the check reads the event
+    stream as the composer consumes it: one pass, no RecursionError, the node's own line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self._depth > MAX_DEPTH:
+            line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+            raise YamlSourceError(TOO_DEEP, line)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_yaml(text: str) -> YamlDocument:
     """Parse one YAML document with safe types only; raise YamlSourceError on any problem."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _DepthLimitedLoader(text)
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         message = f"invalid YAML: character {chr(exc.character)!r} is not allowed"
@@ -76,6 +99,8 @@ def load_yaml(text: str) -> YamlDocument:
         raise YamlSourceError(message, line) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError(f"invalid YAML: {exc}".splitlines()[0], 1) from None
+    except RecursionError:  # the depth checks should make this unreachable; never a traceback
+        raise YamlSourceError(TOO_DEEP, loader.line + 1) from None
     finally:
         loader.dispose()
 
@@ -84,16 +109,24 @@ class _Builder:
     def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument) -> None:
         self.loader = loader
         self.doc = doc
-        self.count = 0
+        self.built: set[int] = set()  # nodes built once; building one again is alias expansion
+        self.aliased = 0
         self.active: set[int] = set()
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         line = node.start_mark.line + 1
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlSourceError("document is too large (alias expansion?)", line)
+        if id(node) in self.built:
+            self.aliased += 1
+            if self.aliased > MAX_ALIASED_NODES:
+                # A node's mark is its anchor's, not the alias's: blame the top-level key.
+                message = (
+                    f"document is too large: its aliases expand to over {MAX_ALIASED_NODES} nodes"
+                )
+                raise YamlSourceError(message, self.doc.line_of(path[:1]))
+        else:
+            self.built.add(id(node))
         if depth > MAX_DEPTH:
-            raise YamlSourceError("document is nested too deeply", line)
+            raise YamlSourceError(TOO_DEEP, line)
         if id(node) in self.active:
             raise YamlSourceError("recursive alias", line)
         self.active.add(id(node))

@@ -5,6 +5,10 @@ one reminder turn. A damaged block (the runtime shortened long output) → the p
 read back in slices over further turns, halving the slice size on damage. Every turn gets
 the time left before the deadline as its own timeout (a follow-up turn does not inherit
 the create value). The session is always deleted, also on cancellation.
+
+A block is only taken for the resolved base (a forged or stale one would be applied on a
+commit it was not made from), and its patch is decoded no further than the policy's
+``max_patch_bytes``: past that the repository fails at policy with an excerpt of the patch.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from aodfix.patch import (
     NoBlock,
     PatchDamaged,
     PatchFound,
+    PatchTooLarge,
     SliceAssembler,
     SliceRetrievalError,
     collect_reminder,
     extract_patch,
     extract_slice,
     finishing_instructions,
+    patch_limit,
     slice_instructions,
 )
 from aodfix.patch.errors import PatchIntegrityError
@@ -37,11 +43,14 @@ MAX_SLICE_TURNS = 64
 
 
 class AgentFailure(Exception):
-    """The agent stage could not produce a patch; ``stage`` is agent or collect."""
+    """The agent stage could not produce a patch; ``stage`` is agent, collect or policy.
 
-    def __init__(self, stage: Stage, message: str) -> None:
+    ``patch`` is the start of a patch refused for its size, for the report to show."""
+
+    def __init__(self, stage: Stage, message: str, *, patch: str | None = None) -> None:
         self.stage = stage
         self.message = message
+        self.patch = patch
         super().__init__(message)
 
 
@@ -66,6 +75,7 @@ class SessionSpec:
     base_sha: str
     base_branch: str | None  # None when the sandbox's default branch is the base
     key: str
+    max_patch_bytes: int | None = None  # the manifest's policy; None: only the hard limit
 
 
 async def collect_patch(
@@ -109,6 +119,10 @@ async def collect_patch(
         raise AgentFailure(
             Stage.AGENT, f"the session passed its {timeout:g} s deadline and was terminated"
         ) from None
+    except PatchTooLarge as exc:
+        raise AgentFailure(
+            Stage.POLICY, _too_large(exc, spec.max_patch_bytes), patch=exc.excerpt
+        ) from None
 
 
 async def _turns(
@@ -129,30 +143,49 @@ async def _turns(
         _check_turn(output, run)
         return output
 
+    limit = patch_limit(spec.max_patch_bytes)
     output = await turn(None)
-    found = extract_patch(output.stdout)
+    found = extract_patch(output.stdout, max_bytes=limit)
     if isinstance(found, NoBlock):
-        found = extract_patch(
-            (await turn(collect_reminder(spec.mount_path, spec.base_sha, spec.key))).stdout
-        )
+        reminder = collect_reminder(spec.mount_path, spec.base_sha, spec.key)
+        found = extract_patch((await turn(reminder)).stdout, max_bytes=limit)
         if isinstance(found, NoBlock):
             raise AgentFailure(
                 Stage.COLLECT,
                 "the agent did not run the collect command, even after a reminder turn",
             )
+    _check_base(found, spec.base_sha)
     if isinstance(found, PatchFound):
         return found.patch
-    assert isinstance(found, PatchDamaged)
-    return await _read_slices(found, spec.key, turn)
+    return await _read_slices(found, spec.key, turn, limit)
+
+
+def _check_base(found: PatchFound | PatchDamaged, base_sha: str) -> None:
+    """Refuse a block made against another commit: forged, or stale from an earlier run, it
+    would otherwise be applied on the resolved base as if it had been made there."""
+    if found.base_sha != base_sha:
+        raise AgentFailure(
+            Stage.COLLECT,
+            f"the collect block is for base {found.base_sha[:12]}, not the resolved base"
+            f" {base_sha[:12]} (forged or stale); refused",
+        )
+
+
+def _too_large(exc: PatchTooLarge, max_patch_bytes: int | None) -> str:
+    """Name the limit that refused the patch: the policy's, or aodfix's hard one."""
+    if exc.limit == max_patch_bytes:
+        return f"{exc}, more than max_patch_bytes={max_patch_bytes}"
+    return f"{exc}, aodfix's limit for any patch (max_patch_bytes={max_patch_bytes})"
 
 
 async def _read_slices(
     damaged: PatchDamaged,
     key: str,
     turn: Callable[[str | None], Any],
+    limit: int,
 ) -> bytes:
     try:
-        assembler = SliceAssembler.for_damaged(damaged)
+        assembler = SliceAssembler.for_damaged(damaged, max_bytes=limit)
         for _ in range(MAX_SLICE_TURNS):
             request = assembler.next_request()
             if request is None:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aodfix.safe_text import printable
+
 CLAUDE_ERROR_SUBTYPES = frozenset(
     {"error_max_turns", "error_during_execution", "error_max_budget_usd"}
 )
@@ -71,5 +73,7 @@ def read_verdict(stdout: str) -> RuntimeVerdict:
                 text = item.get("text")
                 summary = text if isinstance(text, str) else summary
     if summary is not None:
-        summary = summary.strip()[:MAX_SUMMARY_CHARS] or None
+        summary = printable(summary).strip()[:MAX_SUMMARY_CHARS] or None
+    if reason is not None:
+        reason = printable(reason)
     return RuntimeVerdict(failed=failed, reason=reason, summary=summary, cost_usd=cost)

@@ -16,12 +16,13 @@ from typing import Any
 
 import httpx
 from aod import AsyncClient
-from aod.errors import ConflictError, NotFoundError, RateLimitError, ServerError
+from aod.errors import AodHTTPError, ConflictError, NotFoundError, RateLimitError, ServerError
 
 from aodfix.agent.orphans import AmbiguousCreate
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.raw_http import raw_http
-from aodfix.agent.sse import TurnOutput, read_turn
+from aodfix.agent.sse import MAX_SESSION_OUTPUT_CHARS, TurnOutput, read_turn
+from aodfix.agent.transport import AnswerRefused
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class AgentSession:
         self.id: str | None = None
         self.cursor = 0
         self.turns = 0
+        self.output_size = 0  # characters every turn printed: capped per session
         self._holding_slot = False
         self._finished = False  # the last turn reached a terminal event
 
@@ -103,7 +105,7 @@ class AgentSession:
                 await asyncio.sleep(self.gate.backoff(limited))
                 limited += 1
                 continue
-            except ValueError:  # an answer that is not a session ack: it may have made one
+            except (ValueError, AnswerRefused):  # not a readable ack: it may have made one
                 self._ambiguous(resources, attempt_started)
                 await self.gate.release(finished=False)
                 raise
@@ -139,7 +141,15 @@ class AgentSession:
         """Follow the current turn to its end."""
         assert self.id is not None
         self._finished = False
-        output = await read_turn(self.http, self.id, since=self.cursor, on_turn_start=on_turn_start)
+        output = await read_turn(
+            self.http,
+            self.id,
+            since=self.cursor,
+            turn=self.turns,
+            max_output=MAX_SESSION_OUTPUT_CHARS - self.output_size,
+            on_turn_start=on_turn_start,
+        )
+        self.output_size += output.size
         self.cursor = output.last_id
         self._finished = output.end != "stale"
         return output
@@ -188,7 +198,8 @@ class AgentSession:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await delete_session(self.client, session_id, terminate_first=not self._finished)
             self.registry.open.discard(session_id)
-        except (TimeoutError, httpx.HTTPError, ServerError, ConflictError) as exc:
+        except (TimeoutError, httpx.HTTPError, AodHTTPError, ValueError) as exc:
+            # Cleanup never crashes a repository's result; the final sweep tries again.
             log.warning("could not delete session %s: %s", session_id, exc)
         finally:
             if self._holding_slot:
@@ -205,7 +216,11 @@ async def _late_result(request: asyncio.Future[Any]) -> Any:
 
 
 async def delete_session(client: AsyncClient, session_id: str, *, terminate_first: bool) -> None:
-    """Delete a session, terminating it first when it may still be active."""
+    """Delete a session, terminating it first when it may still be active.
+
+    Conflicts, 5xx and broken connections are retried; a request that timed out is not:
+    every try would wait out the whole bound again (the end-of-batch sweep tries once more).
+    """
     delay = 0.05
     for attempt in range(8):
         if terminate_first or attempt > 0:
@@ -220,6 +235,8 @@ async def delete_session(client: AsyncClient, session_id: str, *, terminate_firs
             return
         except NotFoundError:
             return
+        except httpx.TimeoutException:
+            raise
         except (ConflictError, ServerError, httpx.TransportError):
             await asyncio.sleep(delay)
             delay = min(2.0, delay * 2)

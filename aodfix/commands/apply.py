@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from aodfix.apply import ApplyResult, ConfigurationError, run_apply
+from aodfix.apply import ApplyResult, run_apply
+from aodfix.errors import ConfigurationError
 from aodfix.exit_codes import EXIT_USAGE
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
 from aodfix.progress import progress_for
 from aodfix.report.markdown import STATUS_LABEL
+from aodfix.safe_text import printable
 
 
 @click.command("apply")
@@ -85,11 +87,12 @@ def _print_summary(result: ApplyResult) -> None:
     )
     for r in report.results:
         if r.pull_request is not None:
-            click.echo(f"  {r.repository}: {STATUS_LABEL[r.status]} {r.pull_request.url}", file=out)
+            url = printable(r.pull_request.url)
+            click.echo(f"  {r.repository}: {STATUS_LABEL[r.status]} {url}", file=out)
         elif r.error is not None:
             click.echo(
                 f"  {r.repository}: {STATUS_LABEL[r.status]} at {r.error.stage.value}:"
-                f" {r.error.message}",
+                f" {printable(r.error.message)}",
                 file=out,
             )
     if report.interrupted:

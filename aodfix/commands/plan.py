@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from aodfix.manifest import load_manifest
-from aodfix.plan import expand, job_warnings, shard_matrix
+from aodfix.plan import RepoJob, expand, shard_matrix
 
 
 @click.command("plan")
@@ -34,7 +34,7 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: in
             "manifest": {"name": manifest.name, "path": manifest_path},
             "concurrency": manifest.concurrency,
             "timeout": manifest.timeout,
-            "jobs": [asdict(job) for job in jobs],
+            "jobs": [_job_json(job) for job in jobs],
         }
         click.echo(json.dumps(payload, indent=2))
         return
@@ -59,5 +59,24 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: in
     console.print(table)
     for warning in manifest.warnings:
         click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
-    for message in job_warnings(jobs):
-        click.echo(f"{manifest_path}: warning: {message}", err=True)
+
+
+def _job_json(job: RepoJob) -> dict[str, Any]:
+    """A job as ``plan --json`` shows it: what the batch will do, not the templates behind it."""
+    return {
+        "repository": job.repository,
+        "owner": job.owner,
+        "repo": job.repo,
+        "base": job.base,
+        "prompt": job.prompt,
+        "branch": job.branch,
+        "title": job.title,
+        "commit_message": job.commit_message,
+        "labels": list(job.labels),
+        "reviewers": list(job.reviewers),
+        "team_reviewers": list(job.team_reviewers),
+        "assignees": list(job.assignees),
+        "draft": job.draft,
+        "skip": job.skip,
+        "rendered_base": job.rendered_base,
+    }

@@ -6,11 +6,14 @@ import json
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.forge.preflight import check_github
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand
+from aodfix.safe_text import printable
 from aodfix.status import batch_status
 
 
@@ -22,7 +25,9 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
     """Show where each repository's pull request of this batch stands."""
     manifest = load_manifest(manifest_path)
     jobs = [job for job in expand(manifest, only=only) if not job.skip]
-    gateway = GitHubGateway(GitHubSettings.from_env())
+    settings = GitHubSettings.from_env()
+    check_github(settings)  # an unreachable API or a refused token: one line, exit 2
+    gateway = GitHubGateway(settings)
     try:
         rows = batch_status(gateway, manifest.name, jobs)
     finally:
@@ -41,5 +46,6 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
     for column in ("repository", "state", "PR", "checks", "review"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row.repository, row.state, row.url or row.error or "", row.checks, row.review)
+        cells = (row.repository, row.state, row.url or row.error or "", row.checks, row.review)
+        table.add_row(*(escape(printable(cell)) for cell in cells))
     console.print(table)

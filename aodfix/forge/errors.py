@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aodfix.redact import redact
 from aodfix.report.models import Stage
+from aodfix.safe_text import printable
 
 
 class ForgeError(Exception):
@@ -25,6 +26,7 @@ class RepositorySkipped(Exception):
 
 
 def one_line(text: str, limit: int = 500) -> str:
-    """``text`` redacted and folded onto one line, for errors shown in tables and reports."""
-    folded = " ".join(redact(text).split())
+    """``text`` redacted, without control characters and folded onto one line, for errors
+    shown in tables, logs and reports."""
+    folded = " ".join(printable(redact(text)).split())
     return folded if len(folded) <= limit else folded[: limit - 1] + "…"

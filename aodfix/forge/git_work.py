@@ -1,8 +1,9 @@
 """The local git side: a shallow checkout of the base commit, the patch, one commit, a push.
 
 Only the base commit is fetched (cost does not grow with history). git is authenticated
-with an ``http.extraHeader`` scoped to the forge's URL and passed through the environment,
-so the token never enters an argv, a URL or an error message. aodfix sets author and
+with an ``http.extraHeader`` scoped to the forge's URL and passed through the environment of
+the commands that talk to the forge only, so the token never enters an argv, a URL, an
+error message or any other git command's environment. aodfix sets author and
 committer itself on every commit: where it runs there may be no git identity.
 
 A batch branch is only ever replaced when its tip is aodfix's own commit for this batch
@@ -16,6 +17,7 @@ import base64
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -24,8 +26,9 @@ from pathlib import Path
 import git
 
 from aodfix.forge.errors import ForgeError, RepositorySkipped
-from aodfix.patch import ApplyCheck, apply_patch, check_applies
-from aodfix.redact import register_secret
+from aodfix.patch import apply_patch
+from aodfix.patch.result import ResultTree, TreeReadError, read_result
+from aodfix.redact import child_environment, register_secret
 from aodfix.report.models import Stage
 
 TRAILER = "Aodfix-Batch"
@@ -55,29 +58,34 @@ class GitIdentity:
 
 @dataclass(frozen=True)
 class GitRemote:
-    """A repository's clone URL and the environment that authenticates git against it."""
+    """A repository's clone URL and the git configuration that authenticates against it.
+
+    The auth header goes only to the commands that talk to the forge (``network=True``):
+    nothing else git runs — apply, commit, a hook — needs it.
+    """
 
     url: str
-    env: dict[str, str] = field(repr=False)  # holds the auth header
+    auth: tuple[tuple[str, str], ...] = field(repr=False)  # holds the auth header
 
     @classmethod
     def for_repository(cls, server_url: str, repository: str, token: str) -> GitRemote:
-        env = {
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ASKPASS": "",
-            "LC_ALL": "C",
-        }
-        configs: list[tuple[str, str]] = [("credential.helper", "")]
+        auth: list[tuple[str, str]] = []
         if token:
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
             register_secret(basic)
-            configs.append((f"http.{server_url}/.extraHeader", f"Authorization: Basic {basic}"))
+            auth.append((f"http.{server_url}/.extraHeader", f"Authorization: Basic {basic}"))
+        return cls(url=f"{server_url}/{repository}.git", auth=tuple(auth))
+
+    def environment(self, *, network: bool) -> dict[str, str]:
+        """A scrubbed environment for one git command (no token of this process in it)."""
+        configs = [("credential.helper", ""), *(self.auth if network else ())]
+        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
         start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
         for offset, (key, value) in enumerate(configs):
             env[f"GIT_CONFIG_KEY_{start + offset}"] = key
             env[f"GIT_CONFIG_VALUE_{start + offset}"] = value
         env["GIT_CONFIG_COUNT"] = str(start + len(configs))
-        return cls(url=f"{server_url}/{repository}.git", env=env)
+        return child_environment(env)
 
 
 class Checkout:
@@ -88,7 +96,6 @@ class Checkout:
         self.base_sha = base_sha
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
         self.repo = git.Repo.init(self.path)
-        self._env = {**remote.env}
         self.fetched_branch: str | None = None
         self.remote_tip: git.Commit | None = None
 
@@ -108,28 +115,40 @@ class Checkout:
         """
         wanted = [self.base_sha]
         if branch is not None:
-            listed = self._git(Stage.APPLY, "ls-remote", self.remote.url, f"refs/heads/{branch}")
+            listed = self._git(
+                Stage.APPLY, "ls-remote", self.remote.url, f"refs/heads/{branch}", network=True
+            )
             if listed.strip():
                 wanted.append(f"+refs/heads/{branch}:{TIP_REF}")
         self._git(
-            Stage.APPLY, "fetch", "--quiet", "--depth=1", "--no-tags", self.remote.url, *wanted
+            Stage.APPLY,
+            "fetch",
+            "--quiet",
+            "--depth=1",
+            "--no-tags",
+            self.remote.url,
+            *wanted,
+            network=True,
         )
         self._git(Stage.APPLY, "checkout", "--quiet", "--detach", self.base_sha)
         self.fetched_branch = branch
         self.remote_tip = self.repo.commit(TIP_REF) if len(wanted) > 1 else None
 
-    def check(self, patch: bytes, *, three_way: bool) -> ApplyCheck:
-        return check_applies(self.path, patch, three_way_fallback=three_way)
-
-    def apply_and_commit(
-        self, patch: bytes, *, message: str, author: GitIdentity, batch: str, three_way: bool
-    ) -> str:
-        """Apply the patch (or fail at stage apply with git's reason) and commit it."""
+    def apply(self, patch: bytes, *, three_way: bool) -> ResultTree:
+        """Apply the patch to the work tree and index (or fail at stage apply with git's
+        reason) and return what git wrote, for the policy to decide on."""
         result = apply_patch(self.path, patch, three_way_fallback=three_way)
         if not result.applies:
             raise ForgeError(
                 Stage.APPLY, f"patch does not apply on {self.base_sha[:12]}: {result.message}"
             )
+        try:
+            return read_result(self.path)
+        except TreeReadError as exc:
+            raise ForgeError(Stage.POLICY, f"cannot read what the patch wrote: {exc}") from None
+
+    def commit(self, *, message: str, author: GitIdentity, batch: str) -> str:
+        """Commit the applied patch with the batch trailer."""
         message_file = Path(self.repo.git_dir) / "AODFIX_COMMIT_MSG"
         message_file.write_text(f"{message.rstrip()}\n\n{TRAILER}: {batch}\n", encoding="utf-8")
         self._git(
@@ -164,7 +183,14 @@ class Checkout:
                 return False
         lease = f"--force-with-lease={ref}:{tip or ''}"
         self._git(
-            Stage.PUSH, "push", "--quiet", "--no-verify", lease, self.remote.url, f"HEAD:{ref}"
+            Stage.PUSH,
+            "push",
+            "--quiet",
+            "--no-verify",
+            lease,
+            self.remote.url,
+            f"HEAD:{ref}",
+            network=True,
         )
         return True
 
@@ -173,20 +199,17 @@ class Checkout:
         stage: Stage,
         *args: str,
         extra_env: dict[str, str] | None = None,
+        network: bool = False,
     ) -> str:
-        env = {**self._env, **(extra_env or {})}
-        try:
-            out: str = self.repo.git.execute(
-                ["git", *args],
-                env=env,
-                with_extended_output=False,
-                strip_newline_in_stdout=True,
-            )
-        except git.GitCommandError as exc:
-            stderr = str(exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+        env = {**self.remote.environment(network=network), **(extra_env or {})}
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, env=env, capture_output=True, check=False
+        )
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace").strip()
             command = args[0] if args else "git"
-            raise ForgeError(stage, f"git {command} failed: {stderr or exc.status}") from None
-        return out
+            raise ForgeError(stage, f"git {command} failed: {stderr or done.returncode}")
+        return done.stdout.decode("utf-8", "replace").rstrip("\n")
 
 
 def made_by_batch(message: str, batch: str) -> bool:

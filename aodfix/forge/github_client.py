@@ -10,7 +10,6 @@ reported, not stuck.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,9 @@ from typing import TypeVar
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
-from aodfix.redact import register_secret
+from aodfix.errors import ConfigurationError
+from aodfix.forge.app_auth import AppAuthError, AppCredentials, InstallationTokens
+from aodfix.redact import environment, register_secret
 
 T = TypeVar("T")
 
@@ -43,13 +44,24 @@ class GitHubSettings:
     token: str
     write_interval: float = 1.0
     max_wait: float = 900.0
+    app: AppCredentials | None = None  # a GitHub App: installation tokens instead of token
+    sandbox_token: str = ""  # AODFIX_SANDBOX_TOKEN: read-only, for cloning private repositories
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> GitHubSettings:
-        env = os.environ if environ is None else environ
+        """Raises ConfigurationError on a half-configured or unreadable GitHub App."""
+        env = environment() if environ is None else environ
         token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
+        sandbox_token = env.get("AODFIX_SANDBOX_TOKEN") or ""
         register_secret(token)
+        register_secret(sandbox_token)
+        try:
+            app = AppCredentials.from_env(env)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         return cls(
+            app=app,
+            sandbox_token=sandbox_token,
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
             server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
             token=token,
@@ -59,6 +71,11 @@ class GitHubSettings:
 
     def __repr__(self) -> str:  # keep the token out of tracebacks and logs
         return f"GitHubSettings(api_url={self.api_url!r}, server_url={self.server_url!r})"
+
+    @property
+    def can_write(self) -> bool:
+        """A token or an App that can push and open PRs is configured."""
+        return bool(self.token or self.app)
 
     def clone_url(self, repository: str) -> str:
         return f"{self.server_url}/{repository}.git"
@@ -78,20 +95,42 @@ class GitHubGateway:
         stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
-        # retry=None: rate limits and 5xx are handled below, where Retry-After is honoured.
-        # PyGithub's own throttle is off; ``write`` spaces writes for the whole batch.
-        self.github = Github(
-            auth=Auth.Token(settings.token) if settings.token else None,
-            base_url=settings.api_url,
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            timeout=30,
+        self.github = _client(settings, settings.token)
+        self._installations = (
+            InstallationTokens(settings.app, settings.api_url) if settings.app else None
         )
+        self._owner_clients: dict[str, tuple[str, Github]] = {}
+        self._clients_lock = threading.Lock()
         self._clock = clock
         self._stop = stop or threading.Event()
         self._write_lock = threading.Lock()
         self._last_write = float("-inf")
+
+    def token(self, owner: str) -> str:
+        """aodfix's own token for ``owner``'s repositories (an App's installation token, or
+        the configured token); raises AppAuthError when the App is not installed there."""
+        if self._installations is None:
+            return self.settings.token
+        return self._installations.token_for(owner)
+
+    def client(self, owner: str) -> Github:
+        """The PyGithub client for ``owner``'s repositories (per installation with an App,
+        renewed with its token)."""
+        if self._installations is None:
+            return self.github
+        token = self.token(owner)
+        with self._clients_lock:
+            known = self._owner_clients.get(owner.lower())
+            if known is None or known[0] != token:
+                known = (token, _client(self.settings, token))
+                self._owner_clients[owner.lower()] = known
+            return known[1]
+
+    def sandbox_token(self, repository: str) -> str:
+        """A token the agent's sandbox may hold: one repository, ``contents: read`` (App)."""
+        if self._installations is None:
+            raise AppAuthError("no GitHub App is configured to mint sandbox tokens")
+        return self._installations.sandbox_token(repository)
 
     def read(self, call: Callable[[], T]) -> T:
         return self._with_retries(call)
@@ -110,6 +149,11 @@ class GitHubGateway:
     def close(self) -> None:
         self._stop.set()
         self.github.close()
+        with self._clients_lock:
+            for _, client in self._owner_clients.values():
+                client.close()
+        if self._installations is not None:
+            self._installations.close()
 
     def _with_retries(self, call: Callable[[], T]) -> T:
         waited = 0.0
@@ -141,6 +185,19 @@ class GitHubGateway:
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
             raise GitHubRateLimited("interrupted while waiting for GitHub")
+
+
+def _client(settings: GitHubSettings, token: str) -> Github:
+    # retry=None: rate limits and 5xx are handled by the gateway, where Retry-After is
+    # honoured. PyGithub's own throttle is off; ``write`` spaces writes for the whole batch.
+    return Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=settings.api_url,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        timeout=30,
+    )
 
 
 def _rate_limit_pause(exc: GithubException, now: float) -> float | None:

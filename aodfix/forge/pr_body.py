@@ -2,14 +2,15 @@
 
 Agent text is untrusted: an ``@mention`` in a summary copied into 500 PRs would ping a
 person 500 times, so mentions are broken with a zero-width space (they still read the
-same). The hidden marker lets ``aodfix status`` find the batch's PRs.
+same); and ``<`` is escaped, so agent text can open no HTML or comment that hides the
+footer or forges the hidden batch marker by which ``aodfix status`` finds the batch's PRs.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aodfix.patch import Diffstat
 from aodfix.redact import redact
@@ -28,6 +29,12 @@ def batch_marker(batch: str) -> str:
 def neutralise_mentions(text: str) -> str:
     """``@user`` and ``@org/team`` no longer notify anyone; e-mail addresses are untouched."""
     return _MENTION.sub("@\u200b", text)
+
+
+def defuse(text: str) -> str:
+    """Untrusted text for a PR body: no secrets, no pings, no HTML (``<`` escaped)."""
+    cleaned = neutralise_mentions(redact(text.strip()))
+    return cleaned.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def workflow_run_url(environ: Mapping[str, str] | None = None) -> str:
@@ -50,9 +57,11 @@ def render_body(
     diffstat: Diffstat,
     session_id: str,
     run_url: str,
+    notes: Sequence[str] = (),
 ) -> str:
-    """The PR body for one repository, marker included, within GitHub's size limit."""
-    clean_summary = neutralise_mentions(redact((summary or "").strip()))
+    """The PR body for one repository, marker included, within GitHub's size limit; the
+    policy's notes (e.g. files made executable) are always listed for the reviewer."""
+    clean_summary = defuse(summary or "")
     if len(clean_summary) > MAX_SUMMARY_CHARS:
         clean_summary = clean_summary[:MAX_SUMMARY_CHARS] + "\n\n…(summary shortened)"
     text = render(
@@ -64,9 +73,11 @@ def render_body(
             "files": diffstat.files,
             "additions": diffstat.additions,
             "deletions": diffstat.deletions,
-            "session_id": session_id,
+            "session_id": defuse(session_id),
             "run_url": run_url,
         },
     )
-    text = text.rstrip()[:MAX_BODY_CHARS]
+    listed = "".join(f"\n- {defuse(note)}" for note in notes[:50])
+    footer = f"\n\n**Please check:**{listed}" if listed else ""
+    text = text.rstrip()[: MAX_BODY_CHARS - len(footer)] + footer
     return f"{text}\n\n{batch_marker(batch)}\n"

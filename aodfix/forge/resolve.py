@@ -6,16 +6,21 @@ diffs against this exact base sha, and the patch is applied on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
 
+import requests
 from github import GithubException, UnknownObjectException
 from github.Repository import Repository
 
+from aodfix.forge.app_auth import AppAuthError
 from aodfix.forge.errors import ForgeError, RepositorySkipped
 from aodfix.forge.git_work import foreign_branch, made_by_batch
-from aodfix.forge.github_client import GitHubGateway
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.report.models import Stage
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class ResolvedRepository:
     base_sha: str
     private: bool
     handle: Repository  # the PyGithub object, reused for PR calls
+    sandbox_token: str | None = field(default=None, repr=False)  # see forge.sandbox
 
     @property
     def base_is_default(self) -> bool:
@@ -37,7 +43,8 @@ def resolve_repository(
 ) -> ResolvedRepository:
     """The repository's base; archived → skipped, missing or unreadable → failed (resolve)."""
     try:
-        repo = gateway.read(lambda: gateway.github.get_repo(repository))
+        owner = repository.split("/")[0]
+        repo = _read(gateway, lambda: gateway.client(owner).get_repo(repository), repository)
     except UnknownObjectException:
         raise ForgeError(
             Stage.RESOLVE, f"repository {repository} not found (or the token cannot see it)"
@@ -51,7 +58,7 @@ def resolve_repository(
         raise ForgeError(Stage.RESOLVE, f"the token cannot push to {repository}")
     branch_name = base or repo.default_branch
     try:
-        branch = gateway.read(lambda: repo.get_branch(branch_name))
+        branch = _read(gateway, lambda: repo.get_branch(branch_name), repository)
     except UnknownObjectException:
         raise ForgeError(
             Stage.RESOLVE, f"base branch {branch_name!r} not found in {repository}"
@@ -70,6 +77,19 @@ def resolve_repository(
     )
 
 
+def _read(gateway: GitHubGateway, call: Callable[[], T], repository: str) -> T:
+    """One read through the gateway; a rate limit it gave up on or a network failure is a
+    readable failure at resolve (GithubExceptions are for the caller to explain)."""
+    try:
+        return gateway.read(call)
+    except (GitHubRateLimited, AppAuthError) as exc:
+        raise ForgeError(Stage.RESOLVE, f"cannot read {repository}: {exc}") from None
+    except requests.RequestException as exc:
+        raise ForgeError(
+            Stage.RESOLVE, f"cannot read {repository}: GitHub unreachable ({type(exc).__name__})"
+        ) from None
+
+
 def _describe(exc: GithubException) -> str:
     message = exc.data.get("message") if isinstance(exc.data, dict) else None
     return f"HTTP {exc.status}: {message or exc.data or 'no message'}"
@@ -83,7 +103,7 @@ def check_branch_owner(
     The push checks again (the branch may move meanwhile); this saves the agent's time.
     """
     try:
-        found = gateway.read(lambda: repo.handle.get_branch(branch))
+        found = _read(gateway, lambda: repo.handle.get_branch(branch), repo.full_name)
     except UnknownObjectException:
         return "absent"
     except GithubException as exc:

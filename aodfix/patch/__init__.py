@@ -4,7 +4,9 @@ Finishing instructions make the agent run a collect command that prints a self-d
 checksummed block (base64 of gzip of ``git diff --binary`` against the base commit);
 ``extract_patch`` finds and verifies it in any runtime's stdout; ``SliceAssembler`` plans
 re-reading a damaged block in slices; ``check_applies``, ``inspect_patch`` and
-``check_policy`` decide whether the patch may be pushed. See DESIGN.md §5.
+``check_policy`` decide whether the patch may be pushed. Decoding stops at the policy's
+``max_patch_bytes`` (``PatchTooLarge``), so a compressed bomb never reaches memory whole.
+See DESIGN.md §5.
 """
 
 from aodfix.patch.apply import ApplyCheck, apply_patch, check_applies
@@ -35,6 +37,7 @@ from aodfix.patch.extract import (
     extract_slice,
 )
 from aodfix.patch.instructions import collect_reminder, finishing_instructions, slice_instructions
+from aodfix.patch.payload import PatchTooLarge, patch_limit
 from aodfix.patch.policy import check_policy
 from aodfix.patch.slices import SliceAssembler
 from aodfix.patch.summary import ChangeKind, Diffstat, FileChange, PatchSummary, inspect_patch
@@ -53,6 +56,7 @@ __all__ = [
     "PatchIntegrityError",
     "PatchProtocolError",
     "PatchSummary",
+    "PatchTooLarge",
     "SliceAssembler",
     "SliceDamaged",
     "SliceExtraction",
@@ -69,6 +73,7 @@ __all__ = [
     "finishing_instructions",
     "inspect_patch",
     "patch_key",
+    "patch_limit",
     "payload_file",
     "render_patch_block",
     "render_slice_block",

@@ -8,11 +8,12 @@ would leave conflicts.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from aodfix.redact import child_environment
 
 _APPLY = ("git", "apply", "--whitespace=nowarn")
 
@@ -37,7 +38,7 @@ def check_applies(worktree: Path, patch: bytes, *, three_way_fallback: bool = Fa
     if not three_way_fallback:
         return ApplyCheck(applies=False, three_way=False, message=reason)
     with tempfile.TemporaryDirectory(prefix="aodfix-index-") as scratch:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         read = _git(worktree, ["git", "read-tree", "HEAD"], b"", env)
         merged = (
             read
@@ -72,7 +73,7 @@ def _git(
         cwd=cwd,
         input=stdin,
         capture_output=True,
-        env={**(env or os.environ), "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+        env=child_environment({**(env or {}), "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}),
         check=False,
     )
 

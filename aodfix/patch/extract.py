@@ -24,7 +24,13 @@ from aodfix.patch.block_format import (
     SLICE_END,
 )
 from aodfix.patch.errors import PatchIntegrityError
-from aodfix.patch.payload import clean_payload, decode_payload, sha256_hex
+from aodfix.patch.payload import (
+    HARD_MAX_PATCH_BYTES,
+    PatchTooLarge,
+    clean_payload,
+    decode_payload,
+    sha256_hex,
+)
 
 # How deep JSON found inside JSON strings is decoded again (a transcript inside a result).
 _MAX_NESTING = 3
@@ -53,6 +59,16 @@ class PatchDamaged:
     encoded_sha256: str
     encoded_length: int
     reason: str
+
+
+@dataclass(frozen=True)
+class _Oversized:
+    """An intact collect block whose patch is too large to decode (kept to raise later: an
+    oversized block only fails the run when it is the one that decides)."""
+
+    base_sha: str
+    patch_sha256: str
+    error: PatchTooLarge
 
 
 @dataclass(frozen=True)
@@ -95,21 +111,23 @@ class SliceDamaged:
 SliceExtraction = SliceFound | SliceDamaged
 
 
-def extract_patch(stdout: str) -> PatchExtraction:
-    """The patch in a session's stdout.
+def extract_patch(stdout: str, *, max_bytes: int = HARD_MAX_PATCH_BYTES) -> PatchExtraction:
+    """The patch in a session's stdout; PatchTooLarge when it decodes past ``max_bytes``.
 
     The last collect block decides (the agent may have run the command again after more
     edits); a damaged copy is healed by an intact copy of the same payload anywhere in the
     output, since one Claude line carries the same output twice (``message.content`` and
     ``tool_use_result``) and only one copy may have been shortened.
     """
-    blocks = [block for text in _texts(stdout) for block in _patch_blocks(text)]
+    blocks = [block for text in _texts(stdout) for block in _patch_blocks(text, max_bytes)]
     if not blocks:
         return NoBlock()
-    intact = {b.patch_sha256 + b.base_sha: b for b in blocks if isinstance(b, PatchFound)}
+    intact = {b.patch_sha256 + b.base_sha: b for b in blocks if not isinstance(b, PatchDamaged)}
     last = blocks[-1]
     if isinstance(last, PatchDamaged):
-        return intact.get(last.patch_sha256 + last.base_sha, last)
+        last = intact.get(last.patch_sha256 + last.base_sha, last)
+    if isinstance(last, _Oversized):
+        raise last.error
     return last
 
 
@@ -190,7 +208,7 @@ def _regions(text: str, begin: re.Pattern[str]) -> Iterator[tuple[re.Match[str],
         yield match, text[match.end() : following.start() if following else len(text)]
 
 
-def _patch_blocks(text: str) -> Iterator[PatchFound | PatchDamaged]:
+def _patch_blocks(text: str, max_bytes: int) -> Iterator[PatchFound | PatchDamaged | _Oversized]:
     if "PATCH-BEGIN" not in text:
         return
     for match, region in _regions(text, PATCH_BEGIN):
@@ -206,10 +224,16 @@ def _patch_blocks(text: str) -> Iterator[PatchFound | PatchDamaged]:
             if len(encoded) == encoded_length:
                 try:
                     patch = decode_payload(
-                        encoded, encoded_sha256=encoded_sha256, patch_sha256=patch_sha256
+                        encoded,
+                        encoded_sha256=encoded_sha256,
+                        patch_sha256=patch_sha256,
+                        max_bytes=max_bytes,
                     )
                 except PatchIntegrityError as exc:
                     reason = str(exc)
+                except PatchTooLarge as exc:
+                    yield _Oversized(base, patch_sha256, exc)
+                    continue
                 else:
                     yield PatchFound(patch=patch, base_sha=base, patch_sha256=patch_sha256)
                     continue

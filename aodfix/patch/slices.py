@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from aodfix.patch.errors import SliceRetrievalError
 from aodfix.patch.extract import PatchDamaged, SliceDamaged, SliceFound, SliceRequest
-from aodfix.patch.payload import decode_payload
+from aodfix.patch.payload import HARD_MAX_PATCH_BYTES, decode_payload
 
 DEFAULT_START_SIZE = 24_000  # under Claude Code's default 30 000-character output limit
 DEFAULT_MIN_SIZE = 256
 
 
 class SliceAssembler:
-    """Collects the encoded payload slice by slice and decodes it once complete."""
+    """Collects the encoded payload slice by slice and decodes it once complete (at most
+    ``max_bytes`` of it: PatchTooLarge past that)."""
 
     def __init__(
         self,
@@ -27,6 +28,7 @@ class SliceAssembler:
         patch_sha256: str | None = None,
         start_size: int = DEFAULT_START_SIZE,
         min_size: int = DEFAULT_MIN_SIZE,
+        max_bytes: int = HARD_MAX_PATCH_BYTES,
     ) -> None:
         if encoded_length < 0 or min_size < 1 or start_size < min_size:
             raise ValueError("need encoded_length >= 0 and start_size >= min_size >= 1")
@@ -34,6 +36,7 @@ class SliceAssembler:
         self.encoded_length = encoded_length
         self.patch_sha256 = patch_sha256
         self.min_size = min_size
+        self.max_bytes = max_bytes
         self._size = start_size
         self._pieces: list[str] = []
         self._received = 0
@@ -50,6 +53,7 @@ class SliceAssembler:
         *,
         start_size: int = DEFAULT_START_SIZE,
         min_size: int = DEFAULT_MIN_SIZE,
+        max_bytes: int = HARD_MAX_PATCH_BYTES,
     ) -> SliceAssembler:
         """An assembler for the payload a damaged collect block announced."""
         return cls(
@@ -58,6 +62,7 @@ class SliceAssembler:
             patch_sha256=damaged.patch_sha256,
             start_size=start_size,
             min_size=min_size,
+            max_bytes=max_bytes,
         )
 
     @property
@@ -129,4 +134,5 @@ class SliceAssembler:
             "".join(self._pieces),
             encoded_sha256=self.encoded_sha256,
             patch_sha256=self.patch_sha256,
+            max_bytes=self.max_bytes,
         )

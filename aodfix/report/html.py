@@ -15,6 +15,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
 
+from aodfix.report.links import safe_link
 from aodfix.report.markdown import STATUS_LABEL
 from aodfix.report.models import RepoResult, Report, Status
 
@@ -42,6 +43,8 @@ class _Row:
     additions: int
     deletions: int
     diff: Markup | None
+    pr_url: str | None = None
+    log_url: str | None = None
     bar_add: float = 0.0
     bar_del: float = 0.0
 
@@ -87,4 +90,6 @@ def _row(index: int, result: RepoResult, lexer: DiffLexer, formatter: HtmlFormat
         additions=stat.additions if stat else 0,
         deletions=stat.deletions if stat else 0,
         diff=diff,
+        pr_url=safe_link(result.pull_request.url) if result.pull_request else None,
+        log_url=safe_link(result.transcript),
     )

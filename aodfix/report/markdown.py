@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from aodfix.report.links import safe_link
 from aodfix.report.models import RepoResult, Report, Status
 
 STATUS_LABEL = {
@@ -40,9 +43,11 @@ def render_markdown(report: Report) -> str:
 
 
 def _row(result: RepoResult) -> str:
-    pr = (
-        f"[#{result.pull_request.number}]({result.pull_request.url})" if result.pull_request else ""
-    )
+    pr = ""
+    if result.pull_request is not None:
+        number = f"#{result.pull_request.number}"
+        url = safe_link(result.pull_request.url)
+        pr = f"[{number}]({url})" if url else number
     changes = ""
     if result.diffstat is not None:
         d = result.diffstat
@@ -50,8 +55,10 @@ def _row(result: RepoResult) -> str:
     detail = ""
     if result.error is not None:
         detail = f"{result.error.stage.value}: {result.error.message}"
-        if result.transcript:
-            detail += f" ([agent log]({result.transcript}))"
+        if log := safe_link(result.transcript):
+            detail += f" ([agent log]({log}))"
+    if result.notes:
+        detail = "; ".join(filter(None, [detail, *result.notes]))
     cells = [
         f"`{result.repository}`",
         STATUS_LABEL[result.status],
@@ -65,7 +72,18 @@ def _row(result: RepoResult) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table cell text that cannot open raw HTML, a comment or a new row."""
+    return escape_html(text).replace("|", "\\|").replace("\n", " ")
+
+
+def escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fence_for(text: str) -> str:
+    """A tilde fence longer than any run of tildes in ``text``, so it cannot be closed."""
+    longest = max((len(run) for run in re.findall(r"~+", text)), default=0)
+    return "~" * max(3, longest + 1)
 
 
 def _patch_section(result: RepoResult) -> list[str]:
@@ -73,8 +91,8 @@ def _patch_section(result: RepoResult) -> list[str]:
     shortened = len(patch) > MAX_PATCH_CHARS
     if shortened:
         patch = patch[:MAX_PATCH_CHARS]
-    fence = "~~~~" if "~~~" in patch else "~~~"
-    summary = f"{result.repository} ({STATUS_LABEL[result.status]})"
+    fence = fence_for(patch)
+    summary = escape_html(f"{result.repository} ({STATUS_LABEL[result.status]})")
     body = [f"<details><summary>{summary}</summary>", "", f"{fence}diff", patch.rstrip("\n"), fence]
     if shortened:
         body += ["", "_Patch shortened; the full text is in report.json._"]

@@ -77,6 +77,7 @@ class RepoResult:
     summary: str | None = None
     patch: str | None = None
     transcript: str | None = None  # the session's output, relative to the report directory
+    notes: list[str] = field(default_factory=list)  # allowed but worth a look: mode changes
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,6 +107,7 @@ class RepoResult:
             summary=data.get("summary"),
             patch=data.get("patch"),
             transcript=data.get("transcript"),
+            notes=[str(n) for n in data.get("notes") or []],
         )
 
 

@@ -169,6 +169,25 @@ def test_resume_reruns_only_what_did_not_end_well(make_stack: MakeStack) -> None
     assert stack.aod.stats.created == created + 1  # only the failed repository ran again
 
 
+def test_resume_after_a_dry_run_pushes_and_opens_the_prs(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    names = _names(2)
+    for name in names:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(names)
+    assert set(stack.apply(manifest, "--dry-run").statuses().values()) == {"dry_run"}
+    created = stack.aod.stats.created
+    # A dry-run resume of a dry run has nothing left to do ...
+    assert stack.apply(manifest, "--dry-run", "--resume").exit_code == 0
+    assert stack.aod.stats.created == created
+    # ... but a real resume still has every branch to push and every PR to open.
+    resumed = stack.apply(manifest, "--resume")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.report["dry_run"] is False
+    assert set(resumed.statuses().values()) == {"pr_opened"}
+    assert len(stack.github.pull_requests()) == 2
+
+
 def test_branch_with_someone_elses_commit_is_left_alone(make_stack: MakeStack) -> None:
     stack = make_stack({"default": FIX})
     stack.add_repository("acme/svc-01", FILES)
@@ -278,3 +297,30 @@ def test_base_override_patch_lands_on_that_base(make_stack: MakeStack) -> None:
     assert files["greet.py"] == FIXED.encode()
     (pull,) = stack.github.pull_requests()
     assert pull.base_ref == "develop"
+
+
+def test_a_branch_template_renders_each_repositorys_resolved_base(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/svc-01", FILES)
+    stack.add_repository("acme/svc-02", FILES, default_branch="develop")
+    manifest = stack.manifest(
+        ["acme/svc-01", "acme/svc-02"], pull_request={"branch": "aodfix/{{ base }}-fix"}
+    )
+    run = stack.apply(manifest)
+    assert set(run.statuses().values()) == {"pr_opened"}, run.stderr
+    assert run.results()["acme/svc-02"]["branch"] == "aodfix/develop-fix"
+    assert stack.github.branch_sha("acme/svc-01", "aodfix/main-fix") is not None
+
+
+def test_a_batch_branch_that_is_the_repositorys_default_branch_is_refused_before_a_session(
+    make_stack: MakeStack,
+) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/svc-01", FILES, default_branch="aodfix/e2e-fix")
+    base = stack.github.branch_sha("acme/svc-01", "aodfix/e2e-fix")
+    run = stack.apply(stack.manifest(["acme/svc-01"]))
+    result = run.results()["acme/svc-01"]
+    assert (result["status"], result["error"]["stage"]) == ("failed", "resolve"), result
+    assert "aodfix/e2e-fix" in result["error"]["message"]
+    assert stack.aod.stats.created == 0
+    assert stack.github.branch_sha("acme/svc-01", "aodfix/e2e-fix") == base

@@ -1,4 +1,8 @@
-"""The patch protocol end to end: reminder turn, sliced retrieval in both truncation modes."""
+"""The patch protocol end to end: reminder turn, sliced retrieval in both truncation modes.
+
+Every multi-turn case runs against both ways a server may end turns: one made-up terminal
+event per connection (the service) and a stored ending per turn with its own id.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pytest
 from conftest import MakeStack
 from stack import branch_files
 
+TERMINAL_EVENTS = pytest.mark.parametrize("terminal_events", ["synthesized", "stored"])
 FILES = {"greet.py": 'print("Helo")\n', "README.md": "# x\n"}
 
 
@@ -17,14 +22,18 @@ def _big_text(seed: int, lines: int = 1500) -> str:
     return "".join(f"{rng.getrandbits(128):032x}\n" for _ in range(lines))
 
 
-def test_forgotten_collect_step_takes_one_reminder_turn(make_stack: MakeStack) -> None:
+@TERMINAL_EVENTS
+def test_forgotten_collect_step_takes_one_reminder_turn(
+    make_stack: MakeStack, terminal_events: str
+) -> None:
     stack = make_stack(
         {
             "default": {
                 "edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}],
                 "forget_collect": True,
             }
-        }
+        },
+        terminal_events=terminal_events,
     )
     stack.add_repository("acme/one", FILES)
     run = stack.apply(stack.manifest(["acme/one"]))
@@ -36,11 +45,16 @@ def test_forgotten_collect_step_takes_one_reminder_turn(make_stack: MakeStack) -
     )
 
 
+@TERMINAL_EVENTS
 @pytest.mark.parametrize("truncation", ["middle", "preview"])
-def test_truncated_block_is_read_back_in_slices(make_stack: MakeStack, truncation: str) -> None:
+def test_truncated_block_is_read_back_in_slices(
+    make_stack: MakeStack, truncation: str, terminal_events: str
+) -> None:
     big = _big_text(7)
     stack = make_stack(
-        {"default": {"edits": [{"write": "data/big.txt", "content": big}]}}, truncation=truncation
+        {"default": {"edits": [{"write": "data/big.txt", "content": big}]}},
+        truncation=truncation,
+        terminal_events=terminal_events,
     )
     stack.add_repository("acme/big", FILES)
     run = stack.apply(stack.manifest(["acme/big"]))

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import MakeStack
+from stack import Stack
+
 MANIFEST = "version: 1\nname: cfg\nprompt: Fix it.\nrepositories: [acme/api]\n"
 
 
@@ -65,3 +68,49 @@ def test_unreachable_aod_stops_before_anything_runs(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("aodfix: cannot reach Agent on Demand at http://127.0.0.1:9")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _status(stack: Stack, manifest: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "aodfix", "status", str(manifest)]
+    return subprocess.run(
+        command, env=stack.env(**env), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_refused_github_token_is_one_line_before_any_session(make_stack: MakeStack) -> None:
+    stack = make_stack()
+    for name in ("acme/a", "acme/b"):
+        stack.add_repository(name, {"x.txt": "x\n"})
+    manifest = stack.manifest(["acme/a", "acme/b"])
+    for args in ((), ("--dry-run",)):
+        run = stack.apply(manifest, *args, GITHUB_TOKEN="ghp_refused_by_the_emulator_0000000000")
+        assert run.exit_code == 2
+        line = _one_line(run.stderr)
+        assert line.startswith(f"aodfix: GitHub at {stack.github.api_url} refused the token")
+    assert stack.aod.stats.created == 0
+    done = _status(stack, manifest, GITHUB_TOKEN="ghp_refused_by_the_emulator_0000000000")
+    assert done.returncode == 2
+    assert "refused the token" in _one_line(done.stderr)
+
+
+def test_an_unreachable_github_api_is_one_line_before_any_session(make_stack: MakeStack) -> None:
+    stack = make_stack()
+    stack.add_repository("acme/a", {"x.txt": "x\n"})
+    manifest = stack.manifest(["acme/a"])
+    nowhere = "http://127.0.0.1:9/api/v3"  # discard port: nothing listens
+    run = stack.apply(manifest, GITHUB_API_URL=nowhere)
+    assert run.exit_code == 2
+    assert _one_line(run.stderr) == (
+        f"aodfix: cannot reach the GitHub API at {nowhere} (ConnectionError); check GITHUB_API_URL"
+    )
+    assert stack.aod.stats.created == 0
+    done = _status(stack, manifest, GITHUB_API_URL=nowhere)
+    assert done.returncode == 2
+    assert "cannot reach the GitHub API" in _one_line(done.stderr)

@@ -76,3 +76,17 @@ def test_pr_held_up_by_a_long_rate_limit_opens_on_resume_without_a_new_session(
     assert stack.aod.stats.created == 1  # no second session for it
     (pull,) = stack.github.pull_requests()
     assert result["session_id"] in pull.body
+
+
+def test_a_rate_limit_at_resolve_is_a_readable_failure_not_an_internal_error(
+    make_stack: MakeStack,
+) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/a", FILES)
+    stack.github.faults.primary_rate_limit(count=5, reset_in=600, methods=["GET"])
+    run = stack.apply(stack.manifest(["acme/a"]), AODFIX_GITHUB_MAX_WAIT="5")
+    result = run.results()["acme/a"]
+    assert (result["status"], result["error"]["stage"]) == ("failed", "resolve"), run.stderr
+    assert "rate limit" in result["error"]["message"]
+    assert "internal error" not in result["error"]["message"]
+    assert stack.aod.stats.created == 0

@@ -33,9 +33,11 @@ def test_5xx_429_storm_and_dropped_streams_are_absorbed(make_stack: MakeStack) -
 
 
 def test_private_repository_is_cloned_with_the_resource_token(make_stack: MakeStack) -> None:
+    # Handing aodfix's own token to the sandbox now takes the manifest's explicit opt-in
+    # (see test_sandbox_credentials.py for the read-only ways).
     stack = make_stack({"default": FIX})
     stack.add_repository("acme/private", FILES, private=True)
-    run = stack.apply(stack.manifest(["acme/private"]))
+    run = stack.apply(stack.manifest(["acme/private"], agent_credentials="write-token"))
     assert run.statuses() == {"acme/private": "pr_opened"}, run.stderr
 
 

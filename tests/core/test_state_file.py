@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aodfix.report.models import ErrorInfo, PullRequestRef, RepoResult, Stage, Status
-from aodfix.state import FINAL_FOR_RESUME, StateWriter, read_results
+from aodfix.state import FINAL_FOR_RESUME, StateWriter, final_for_resume, read_results
 
 
 def test_round_trip_latest_wins_and_torn_line_is_ignored(tmp_path: Path) -> None:
@@ -28,6 +28,12 @@ def test_round_trip_latest_wins_and_torn_line_is_ignored(tmp_path: Path) -> None
 def test_failed_results_are_retried_on_resume() -> None:
     assert Status.FAILED not in FINAL_FOR_RESUME
     assert {Status.PR_OPENED, Status.NO_CHANGES, Status.SKIPPED} <= FINAL_FOR_RESUME
+
+
+def test_a_dry_run_result_ends_a_repository_only_for_a_dry_run_resume() -> None:
+    patch = RepoResult(repository="acme/api", status=Status.DRY_RUN)
+    assert final_for_resume(patch, dry_run=True)
+    assert not final_for_resume(patch, dry_run=False)
 
 
 def test_missing_state_file_is_empty(tmp_path: Path) -> None:

@@ -159,3 +159,25 @@ async def test_the_sync_client_drives_a_session_too(
         assert [s.id for s in client.sessions.list()] == [ack.id]
         client.sessions.delete(ack.id)
         assert client.sessions.list() == []
+
+
+async def test_stored_endings_give_each_turn_its_own_terminal_event_with_its_own_id(
+    make_aod_emulator: Callable[..., AodEmulator], origin: str
+) -> None:
+    emulator = make_aod_emulator(terminal_events="stored")
+    async with AsyncClient(base_url=emulator.url, token=emulator.token) as client:
+        ack = await client.sessions.create(
+            agent_id=emulator.create_agent(), prompt="first", resources=[repository(origin)]
+        )
+        first = await read_turn(client, str(ack.id))
+        await client.sessions.prompt(ack.id, prompt="second")
+        await read_turn(client, str(ack.id), since=first[-1].id)
+
+        # A connection from the start stops at turn 1's stored ending, as such a server does.
+        replay = await read_turn(client, str(ack.id), since=0)
+        assert replay[-1].type == "exit"
+        assert replay[-1].id == first[-1].id
+        ids = [e.id for e in replay if e.id is not None and e.type != "turn_start"]
+        assert ids == sorted(set(ids))  # the ending's id is its own, not the last output's
+        assert [e.extra["turn"] for e in replay if e.type == "turn_start"] == [1]
+        await client.sessions.delete(ack.id)

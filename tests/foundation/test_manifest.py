@@ -50,7 +50,7 @@ def test_base_is_the_override_or_rendered_once_known() -> None:
     api, web = expand(manifest)
     assert web.prompt == "Fix acme/web from develop" and web.base == "develop"
     assert api.prompt == f"Fix acme/api from {UNRESOLVED_BASE}" and api.base is None
-    resolved = api.for_base(manifest, "trunk")
+    resolved = api.for_base("trunk", "trunk")
     assert resolved.prompt == "Fix acme/api from trunk" and resolved.base is None
 
 

@@ -84,10 +84,12 @@ def _detail(status: int, detail: Any, **extra: Any) -> JsonResponse:
 
 
 class RequestStats:
-    """What clients asked for: a counter per route, e.g. ``"POST /sessions"``."""
+    """What clients asked for: a counter per route, e.g. ``"POST /sessions"``, and every
+    resource a create named (token included), kept after the session is deleted."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
+        self.resources: list[Resource] = []
 
 
 class AodApi:
@@ -300,6 +302,7 @@ class AodApi:
             )
             for r in body.resources
         )
+        self.stats.resources.extend(resources)
         script = self.scenario.for_repository(
             repository_name(resources[0].url) if resources else None
         )

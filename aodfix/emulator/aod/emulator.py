@@ -21,13 +21,14 @@ from aodfix.emulator.aod.config import (
     SERVICE_STALE_AFTER,
     EmulatorConfig,
     RecordShape,
+    TerminalEvents,
     Truncation,
 )
 from aodfix.emulator.aod.faults import Faults
 from aodfix.emulator.aod.runner import ProcessGroups, SessionRunner
 from aodfix.emulator.aod.scenario import Scenario
 from aodfix.emulator.aod.schemas import RUNTIMES
-from aodfix.emulator.aod.store import Agent, Store
+from aodfix.emulator.aod.store import Agent, Resource, Store
 from aodfix.emulator.server import BackgroundServer, Lifecycle
 
 DEFAULT_TOKEN = "aod_emulator_token"
@@ -46,6 +47,11 @@ class EmulatorStats:
     def requests(self) -> Counter[str]:
         """Requests per route, e.g. ``stats.requests["POST /sessions"]``."""
         return self._requests.requests
+
+    @property
+    def resources(self) -> list[Resource]:
+        """Every resource the creates named, in order, with the token each was given."""
+        return list(self._requests.resources)
 
     @property
     def active(self) -> int:
@@ -71,7 +77,8 @@ class AodEmulator(Lifecycle):
 
     ``git_base_urls`` are URL prefixes accepted as resources besides github.com (e.g. the
     GitHub emulator's URL, or ``file://``); ``timeout_scale`` multiplies every per-turn
-    timeout so tests need not wait the API's 10 s minimum.
+    timeout so tests need not wait the API's 10 s minimum; ``terminal_events="stored"``
+    stores each turn's ending as a row of its own instead of making one up per connection.
     """
 
     def __init__(
@@ -90,6 +97,7 @@ class AodEmulator(Lifecycle):
         output_limit: int = 30000,
         git_base_urls: Sequence[str] = (),
         timeout_scale: float = 1.0,
+        terminal_events: TerminalEvents = "synthesized",
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -108,6 +116,7 @@ class AodEmulator(Lifecycle):
             output_limit=output_limit,
             git_base_urls=tuple(git_base_urls),
             timeout_scale=timeout_scale,
+            terminal_events=terminal_events,
         )
         self.scenario = Scenario.coerce(scenario)
         self.faults = Faults()

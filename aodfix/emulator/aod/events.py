@@ -3,7 +3,8 @@
 The service writes ``stage`` and ``output`` rows into one table and the SSE endpoint tails
 it, so every row has an id from one global, strictly increasing sequence (not contiguous
 within a session) and everything is replayable. Terminal events are not rows: streams
-make them up when they see a finished session (reference §5.5).
+make them up when they see a finished session (reference §5.5) — unless the emulator is
+told to store them (``terminal_events="stored"``), as another server might.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-RowKind = Literal["stage", "output"]
+RowKind = Literal["stage", "output", "exit", "error"]
+TERMINAL_ROWS: frozenset[str] = frozenset({"exit", "error"})
 
 
 @dataclass(frozen=True)

@@ -334,6 +334,9 @@ class SessionRunner:
         turn.status, turn.exit_code, turn.ended_at = status, code, utcnow()
         session.exit_code = code
         if session.status != "terminated":
+            if self.config.terminal_events == "stored":
+                ending = {"code": code} if code is not None else {"message": "Session failed"}
+                session.log.append("exit" if code is not None else "error", ending)
             self.store.set_status(session, status)
 
     def _abort(self, session: Session, turn: Turn) -> None:

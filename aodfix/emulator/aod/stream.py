@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from aodfix.emulator.aod.config import EmulatorConfig
-from aodfix.emulator.aod.events import Row
+from aodfix.emulator.aod.events import TERMINAL_ROWS, Row
 from aodfix.emulator.aod.faults import Faults
 from aodfix.emulator.aod.records import start_event
 from aodfix.emulator.aod.store import FINISHED_STATUSES, Session
@@ -93,6 +93,8 @@ async def session_frames(
                 last_turn = row.turn
                 yield frame({"type": "turn_start", "id": row.id, "turn": row.turn})
             yield frame(_row_event(row))
+            if row.kind in TERMINAL_ROWS:
+                return  # a stored ending closes the connection like a made-up one
         if not rows and session.status in FINISHED_STATUSES:
             yield frame(_terminal_event(session, last_id))
             return

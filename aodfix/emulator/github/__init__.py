@@ -7,14 +7,16 @@ it are private and may move.
 from aodfix.emulator.github.emulator import DEFAULT_LOGIN, DEFAULT_TOKEN, GitHubEmulator
 from aodfix.emulator.github.faults import Fault, Faults
 from aodfix.emulator.github.request_log import LoggedRequest
-from aodfix.emulator.github.views import PullRequestView
+from aodfix.emulator.github.views import GitHubAppView, PullRequestView, TokenView
 
 __all__ = [
     "DEFAULT_LOGIN",
     "DEFAULT_TOKEN",
     "Fault",
     "Faults",
+    "GitHubAppView",
     "GitHubEmulator",
     "LoggedRequest",
     "PullRequestView",
+    "TokenView",
 ]

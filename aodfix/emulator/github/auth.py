@@ -1,4 +1,4 @@
-"""Token checks shared by the REST API and git smart HTTP.
+"""Reading the token out of an ``Authorization`` header, for the REST API and git HTTP.
 
 GitHub accepts a token as ``token X``, ``Bearer X`` or HTTP Basic with the token as the
 password (any user name), or as the user name with the password ``x-oauth-basic`` or
@@ -10,14 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import enum
-from collections.abc import Collection
-
-
-class Credentials(enum.Enum):
-    ANONYMOUS = "anonymous"
-    VALID = "valid"
-    INVALID = "invalid"
 
 
 def token_from_authorization(header: str | None) -> str | None:
@@ -39,10 +31,3 @@ def token_from_authorization(header: str | None) -> str | None:
             return user or None
         return password
     return None
-
-
-def check_credentials(header: str | None, tokens: Collection[str]) -> Credentials:
-    if not header:
-        return Credentials.ANONYMOUS
-    token = token_from_authorization(header)
-    return Credentials.VALID if token is not None and token in tokens else Credentials.INVALID

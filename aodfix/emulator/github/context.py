@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aodfix.emulator.github.access import Access
 from aodfix.emulator.github.faults import Faults
 from aodfix.emulator.github.rate_limit import RateWindow
 from aodfix.emulator.github.request_log import RequestLog
@@ -15,8 +16,8 @@ from aodfix.emulator.github.urls import Urls
 class EmulatorContext:
     urls: Urls
     store: Store
-    tokens: frozenset[str]
-    login: str  # the account every valid token belongs to
+    access: Access  # every token's scope, and the registered GitHub Apps
+    login: str  # the account the constructor's (classic, full-access) tokens belong to
     faults: Faults
     log: RequestLog
     rate: RateWindow

@@ -2,18 +2,31 @@
 
 It serves PyGithub at ``api_url`` (a GitHub Enterprise base URL) and git at
 ``server_url/OWNER/NAME.git``, and gives its owner a Python API to seed repositories,
-arm faults and inspect what was asked and what pull requests exist.
+register GitHub Apps and scoped tokens, arm faults and inspect what was asked (and with which
+token) and what pull requests exist.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aodfix.emulator.github import pulls
+from aodfix.emulator.github.access import LEVELS, Access, TokenGrant
 from aodfix.emulator.github.app import build_app
+from aodfix.emulator.github.apps import (
+    DEFAULT_APP_PERMISSIONS,
+    DEFAULT_TOKEN_LIFETIME,
+    AccountType,
+    AppRecord,
+    InstallationRecord,
+    generate_private_key,
+)
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.faults import Faults
 from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
@@ -29,11 +42,13 @@ from aodfix.emulator.github.store import (
     utc_now,
 )
 from aodfix.emulator.github.urls import Urls
-from aodfix.emulator.github.views import PullRequestView
+from aodfix.emulator.github.views import GitHubAppView, PullRequestView, TokenView
 from aodfix.emulator.server import BackgroundServer, Lifecycle
 
 DEFAULT_TOKEN = "ghp_emulator_token"
 DEFAULT_LOGIN = "aodfix-bot"
+
+RepositorySelection = Sequence[str] | Literal["all"]
 
 
 class GitHubEmulator(Lifecycle):
@@ -67,7 +82,7 @@ class GitHubEmulator(Lifecycle):
         self._context = EmulatorContext(
             urls=Urls(self._server.url),
             store=Store(repos_root),
-            tokens=frozenset(tokens),
+            access=Access.with_classic_tokens(login, tokens),
             login=login,
             faults=Faults(),
             log=RequestLog(),
@@ -103,7 +118,7 @@ class GitHubEmulator(Lifecycle):
 
     @property
     def login(self) -> str:
-        """The account every valid token belongs to (author of the PRs it opens)."""
+        """The account the constructor's tokens belong to (author of the PRs they open)."""
         return self._context.login
 
     @property
@@ -206,6 +221,145 @@ class GitHubEmulator(Lifecycle):
         """The tip of ``branch``, or None when it does not exist."""
         return self._repo(full_name).bare.resolve(f"refs/heads/{branch}")
 
+    # -- tokens and GitHub Apps ----------------------------------------------------------------
+
+    def add_token(
+        self,
+        token: str,
+        *,
+        repositories: Sequence[str] | None = None,
+        permissions: Mapping[str, str] | None = None,
+        label: str | None = None,
+    ) -> str:
+        """Accept ``token`` as a personal token of ``login``; returns its log label.
+
+        With neither limit it is a classic token (full access, as the constructor's). With
+        ``repositories`` (full names) or ``permissions`` ({"contents": "read", ...}; None:
+        all) it is a fine-grained one: other private repositories are 404, other public ones
+        read-only, and a missing permission is 403 "Resource not accessible by personal
+        access token" (on git: 403 "Permission to O/N.git denied").
+        """
+        access = self._context.access
+        label = label or f"token-{access.count() + 1}"
+        limited = repositories is not None or permissions is not None
+        access.add(
+            token,
+            TokenGrant(
+                label=label,
+                login=self.login,
+                kind="fine_grained" if limited else "classic",
+                repositories=None if repositories is None else _full_names(repositories),
+                permissions=None if permissions is None else _checked(permissions),
+            ),
+        )
+        return label
+
+    def token_label(self, token: str) -> str:
+        """The label the request log records ``token``'s calls under."""
+        grant = self._context.access.grant(token)
+        if grant is None:
+            raise KeyError("the GitHub emulator does not know this token")
+        return grant.label
+
+    def token_info(self, token: str) -> TokenView | None:
+        """What ``token`` may do (None for a token the emulator never issued or accepted)."""
+        grant = self._context.access.grant(token)
+        if grant is None:
+            return None
+        return TokenView(
+            label=grant.label,
+            kind=grant.kind,
+            login=grant.login,
+            repositories=None if grant.repositories is None else sorted(grant.repositories),
+            permissions=None if grant.permissions is None else dict(grant.permissions),
+            expires_at=grant.expires_at,
+            installation_id=grant.installation_id,
+        )
+
+    def register_app(
+        self,
+        installations: Mapping[str, RepositorySelection] | None = None,
+        *,
+        app_id: int | None = None,
+        slug: str = "aodfix",
+        permissions: Mapping[str, str] | None = None,
+        token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    ) -> GitHubAppView:
+        """Register a GitHub App with a freshly generated key pair, installed on each account
+        of ``installations`` ({"acme": "all", "octo": ["api"]}: repository names) as an
+        organisation (``install_app`` installs on a user account).
+
+        The returned view holds the app id and the private key PEM that aodfix signs its
+        JWTs with. ``permissions`` are what the app (and so each installation) was granted;
+        ``token_lifetime`` is how long minted installation tokens live (GitHub: one hour).
+        """
+        key, pem = generate_private_key()
+        store = self._context.store
+        with store.lock:
+            record = AppRecord(
+                id=app_id if app_id is not None else store.next_id(),
+                slug=slug,
+                client_id=f"Iv1.{secrets.token_hex(8)}",
+                owner=self.login,
+                public_key=key.public_key(),
+                permissions=_checked(permissions or DEFAULT_APP_PERMISSIONS),
+                token_lifetime=token_lifetime,
+                created_at=utc_now(),
+            )
+            self._context.access.add_app(record)
+            for account, repositories in (installations or {}).items():
+                self.install_app(record.id, account, repositories)
+            return self._app_view(record, pem)
+
+    def install_app(
+        self,
+        app_id: int,
+        account: str,
+        repositories: RepositorySelection = "all",
+        *,
+        account_type: AccountType = "Organization",
+    ) -> int:
+        """Install app ``app_id`` on ``account`` (all its repositories, or the named ones);
+        returns the installation id. ``GET /orgs/{account}/installation`` finds only an
+        organisation's installation; ``/users/{account}/installation`` finds either."""
+        store = self._context.store
+        with store.lock:
+            app = self._registered_app(app_id)
+            if app.installation_on(account) is not None:
+                raise ValueError(f"app {app_id} is already installed on {account}")
+            selected = None if repositories == "all" else [str(name) for name in repositories]
+            installation = InstallationRecord(
+                id=store.next_id(),
+                app_id=app.id,
+                account=account,
+                account_type=account_type,
+                repositories=selected,
+                permissions=dict(app.permissions),
+                created_at=utc_now(),
+            )
+            app.installations[installation.id] = installation
+            return installation.id
+
+    def set_token_lifetime(self, app_id: int, lifetime: timedelta) -> None:
+        """How long the installation tokens app ``app_id`` mints from now on live."""
+        with self._context.store.lock:
+            self._registered_app(app_id).token_lifetime = lifetime
+
+    def _registered_app(self, app_id: int) -> AppRecord:
+        app = self._context.access.apps.get(app_id)
+        if app is None:
+            raise KeyError(f"no GitHub App {app_id} in the GitHub emulator")
+        return app
+
+    def _app_view(self, app: AppRecord, pem: str) -> GitHubAppView:
+        return GitHubAppView(
+            app_id=app.id,
+            slug=app.slug,
+            client_id=app.client_id,
+            private_key_pem=pem,
+            installations={i.account: i.id for i in app.installations.values()},
+        )
+
     # -- pull requests -------------------------------------------------------------------------
 
     def pull_requests(self, full_name: str | None = None) -> list[PullRequestView]:
@@ -270,7 +424,8 @@ class GitHubEmulator(Lifecycle):
 
     @property
     def requests(self) -> list[LoggedRequest]:
-        """Every request so far (REST and git), oldest first; a copy."""
+        """Every request so far (REST and git), oldest first, each with the label of the token
+        that made it (``token_label``); a copy."""
         return self._context.log.entries()
 
     def rest_calls(self) -> list[LoggedRequest]:
@@ -293,3 +448,16 @@ class GitHubEmulator(Lifecycle):
 
     def _repo(self, full_name: str) -> RepositoryRecord:
         return self._context.store.require(full_name)
+
+
+def _full_names(repositories: Sequence[str]) -> frozenset[str]:
+    for name in repositories:
+        split_full_name(name)  # refuses anything that is not OWNER/NAME
+    return frozenset(name.lower() for name in repositories)
+
+
+def _checked(permissions: Mapping[str, str]) -> dict[str, str]:
+    for name, level in permissions.items():
+        if level not in LEVELS:
+            raise ValueError(f"permission {name}: {level!r} is not read, write or admin")
+    return dict(permissions)

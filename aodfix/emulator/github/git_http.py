@@ -2,7 +2,9 @@
 
 Running git's own CGI backend means clone, shallow fetch and push are the real protocol
 (v2 included), not an imitation. This module only adds what GitHub puts in front of it:
-token authentication, hidden private repositories, and read-only archived repositories.
+token authentication and scope (a token limited to other repositories does not see a private
+one; ``contents: read`` fetches but cannot push), hidden private repositories, and read-only
+archived repositories.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from aodfix.emulator.github.auth import Credentials, check_credentials
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.git_repos import git_environment
 from aodfix.emulator.github.request_log import LoggedRequest
@@ -41,8 +42,9 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
     service = request.query_params.get("service") if rest == "info/refs" else rest
     pushing = service == "git-receive-pack"
 
-    credentials = check_credentials(request.headers.get("authorization"), context.tokens)
-    if credentials is Credentials.INVALID:
+    caller = context.access.identify(request.headers.get("authorization"))
+    label = caller.label
+    if caller.refusal is not None or caller.app is not None:  # git takes no app JWT
         return _plain(
             context,
             request,
@@ -51,17 +53,26 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
             "operations.\n",
             _CHALLENGE,
         )
-    anonymous = credentials is Credentials.ANONYMOUS
+    grant = caller.grant
+    anonymous = grant is None
     repo = context.store.get(f"{found['owner']}/{found['name']}")
-    if repo is None or (repo.private and anonymous):
+    covered = repo is not None and (grant is None or grant.covers(repo.full_name))
+    if repo is None or (repo.private and (anonymous or not covered)):
         # GitHub asks an anonymous client for credentials rather than confirm a repo exists.
         if anonymous:
             return _plain(context, request, 401, "Authentication required\n", _CHALLENGE)
-        return _plain(context, request, 404, "Repository not found.\n")
+        return _plain(context, request, 404, "Repository not found.\n", label=label)
     if pushing and anonymous:
         return _plain(context, request, 401, "Authentication required\n", _CHALLENGE)
+    if grant is not None and (
+        (pushing and not covered)
+        or (covered and not grant.allows(("contents",), "write" if pushing else "read"))
+    ):
+        denied = f"Permission to {repo.full_name}.git denied to {grant.login}.\n"
+        return _plain(context, request, 403, denied, label=label)
     if pushing and repo.archived:
-        return _plain(context, request, 403, "This repository was archived so it is read-only.\n")
+        archived = "This repository was archived so it is read-only.\n"
+        return _plain(context, request, 403, archived, label=label)
 
     body = await request.body()
     env = git_environment(
@@ -73,7 +84,7 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
             "REQUEST_METHOD": request.method,
             "CONTENT_TYPE": request.headers.get("content-type", ""),
             "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_USER": "" if anonymous else context.login,
+            "REMOTE_USER": "" if grant is None else grant.login,
             "REMOTE_ADDR": request.client.host if request.client else "127.0.0.1",
         }
     )
@@ -98,7 +109,7 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
     errors = asyncio.create_task(_drain_stderr(process))
     assert process.stdout is not None
     status, headers = await _read_cgi_headers(process.stdout)
-    context.log.add(LoggedRequest("git", request.method, path, status, query))
+    context.log.add(LoggedRequest("git", request.method, path, status, query, label))
 
     async def stream() -> AsyncIterator[bytes]:
         assert process.stdout is not None
@@ -161,7 +172,10 @@ def _plain(
     status: int,
     text: str,
     headers: dict[str, str] | None = None,
+    *,
+    label: str | None = None,
 ) -> Response:
-    entry = LoggedRequest("git", request.method, request.url.path, status, request.url.query)
+    url = request.url
+    entry = LoggedRequest("git", request.method, url.path, status, url.query, label)
     context.log.add(entry)
     return PlainTextResponse(text, status_code=status, headers=headers)

@@ -1,6 +1,7 @@
 """What the emulator was asked, so tests can count REST writes and git pushes.
 
-Only method, path, query and status are kept: never headers, so never a token.
+Only method, path, query, status and a label naming the token are kept: never headers, so
+never a token itself.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class LoggedRequest:
     path: str  # as requested: "/api/v3/repos/o/r/pulls", "/o/r.git/git-receive-pack", ...
     status: int
     query: str = ""
+    token_label: str | None = None  # which token (or app JWT) made the call; None: anonymous
 
     @property
     def is_write(self) -> bool:

@@ -21,21 +21,22 @@ from aodfix.emulator.github.store import CommentRecord, IssueRecord, RepositoryR
 
 def register(router: Router) -> None:
     base = "/repos/{owner}/{repo}/issues"
-    router.add("POST", base, create_issue)
-    router.add("GET", base + "/comments/{comment:int}", get_comment)
-    router.add("PATCH", base + "/comments/{comment:int}", update_comment)
-    router.add("DELETE", base + "/comments/{comment:int}", delete_comment)
-    router.add("GET", base + "/{number:int}", get_issue)
-    router.add("PATCH", base + "/{number:int}", update_issue)
-    router.add("GET", base + "/{number:int}/labels", list_labels)
-    router.add("POST", base + "/{number:int}/labels", add_labels)
-    router.add("PUT", base + "/{number:int}/labels", set_labels)
-    router.add("DELETE", base + "/{number:int}/labels", clear_labels)
-    router.add("DELETE", base + "/{number:int}/labels/{name:path}", remove_label)
-    router.add("POST", base + "/{number:int}/assignees", add_assignees)
-    router.add("DELETE", base + "/{number:int}/assignees", remove_assignees)
-    router.add("GET", base + "/{number:int}/comments", list_comments)
-    router.add("POST", base + "/{number:int}/comments", create_comment)
+    either = ("issues", "pull_requests")  # these endpoints serve pull requests too
+    router.add("POST", base, create_issue, permission="issues")
+    router.add("GET", base + "/comments/{comment:int}", get_comment, permission=either)
+    router.add("PATCH", base + "/comments/{comment:int}", update_comment, permission=either)
+    router.add("DELETE", base + "/comments/{comment:int}", delete_comment, permission=either)
+    router.add("GET", base + "/{number:int}", get_issue, permission=either)
+    router.add("PATCH", base + "/{number:int}", update_issue, permission=either)
+    router.add("GET", base + "/{number:int}/labels", list_labels, permission=either)
+    router.add("POST", base + "/{number:int}/labels", add_labels, permission=either)
+    router.add("PUT", base + "/{number:int}/labels", set_labels, permission=either)
+    router.add("DELETE", base + "/{number:int}/labels", clear_labels, permission=either)
+    router.add("DELETE", base + "/{number:int}/labels/{name:path}", remove_label, permission=either)
+    router.add("POST", base + "/{number:int}/assignees", add_assignees, permission=either)
+    router.add("DELETE", base + "/{number:int}/assignees", remove_assignees, permission=either)
+    router.add("GET", base + "/{number:int}/comments", list_comments, permission=either)
+    router.add("POST", base + "/{number:int}/comments", create_comment, permission=either)
 
 
 def _issue(call: RestCall, repo: RepositoryRecord) -> IssueRecord:

@@ -1,8 +1,9 @@
 """One REST call from raw request to raw response: auth, faults, dispatch, headers, log.
 
-The order matches GitHub: a bad token is refused before anything else, an armed fault
-(rate limit, 5xx) answers next, and every answer — errors included — carries the
-``X-RateLimit-*`` headers that aodfix paces itself by.
+The order matches GitHub: bad credentials are refused before anything else, an armed fault
+(rate limit, 5xx) answers next, then the route's needs (an app JWT, or a token whose scope
+covers the repository and grants the permission), and every answer — errors included —
+carries the ``X-RateLimit-*`` headers that aodfix paces itself by.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aodfix.emulator.github import rest_issues, rest_pulls, rest_repos, shapes
-from aodfix.emulator.github.auth import Credentials, check_credentials
+from aodfix.emulator.github import rest_apps, rest_issues, rest_pulls, rest_repos, shapes
+from aodfix.emulator.github.access import BAD_JWT, NOT_FOR_INTEGRATIONS, Caller
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.git_repos import GitCommandError
 from aodfix.emulator.github.request_log import LoggedRequest
-from aodfix.emulator.github.rest_router import RestCall, RestError, RestResult, Router
+from aodfix.emulator.github.rest_router import (
+    RestCall,
+    RestError,
+    RestResult,
+    Route,
+    Router,
+    not_found,
+)
 from aodfix.emulator.github.urls import API_PREFIX
 
 _log = logging.getLogger(__name__)
@@ -38,6 +46,7 @@ def build_router() -> Router:
     rest_repos.register(router)
     rest_pulls.register(router)
     rest_issues.register(router)
+    rest_apps.register(router)
     return router
 
 
@@ -60,18 +69,19 @@ class RestApi:
             "X-GitHub-Media-Type": "github.v3; format=json",
             "X-GitHub-Request-Id": f"EMU:{next(self._request_ids):08X}",
         }
-        result = self._answer(method, api_path, query, authorization, body)
+        caller = self.context.access.identify(authorization)
+        result = self._answer(method, api_path, query, caller, body)
         headers.update(result.headers)
         payload = b"" if result.payload is None else json.dumps(result.payload).encode()
-        self.context.log.add(LoggedRequest("rest", method, path, result.status, query))
+        entry = LoggedRequest("rest", method, path, result.status, query, caller.label)
+        self.context.log.add(entry)
         return RawResponse(result.status, headers, payload)
 
     def _answer(
-        self, method: str, api_path: str, query: str, authorization: str | None, body: bytes
+        self, method: str, api_path: str, query: str, caller: Caller, body: bytes
     ) -> RestResult:
-        credentials = check_credentials(authorization, self.context.tokens)
-        if credentials is Credentials.INVALID:
-            return _error(RestError(401, "Bad credentials"))
+        if caller.refusal is not None:
+            return _error(RestError(401, caller.refusal))
         fault = self.context.faults.take(method)
         if fault is not None:
             error = shapes.error(fault.message, fault.status, docs=fault.documentation_url)
@@ -79,7 +89,11 @@ class RestApi:
         matched = self.router.match(method, api_path)
         if matched is None:
             return _error(RestError(404, "Not Found"))
-        handler, params = matched
+        route, params = matched
+        if route.auth == "app" and caller.app is None:
+            return _error(RestError(401, BAD_JWT))
+        if route.auth != "app" and caller.app is not None:
+            return _error(RestError(403, NOT_FOR_INTEGRATIONS))  # a JWT only finds installations
         try:
             parsed = _parse_body(body)
         except ValueError:
@@ -91,16 +105,38 @@ class RestApi:
             params=params,
             query=dict(parse_qsl(query, keep_blank_values=True)),
             body=parsed,
-            viewer=self.context.login if credentials is Credentials.VALID else None,
+            viewer=caller.grant.login if caller.grant is not None else None,
+            caller=caller,
         )
         try:
             with self.context.store.lock:
-                return handler(call)
+                self._check_scope(call, route)
+                return route.handler(call)
         except RestError as exc:
             return _error(exc)
         except GitCommandError:
             _log.exception("git failed while answering %s %s", method, api_path)
             return _error(RestError(500, "Server Error"))
+
+    def _check_scope(self, call: RestCall, route: Route) -> None:
+        """GitHub's rules for a limited token: a private repository outside its scope does not
+        exist (404); a public one is read-only (403 on writes); inside it, the route's
+        permission decides (403)."""
+        grant = call.caller.grant
+        if grant is None or "owner" not in call.params or "repo" not in call.params:
+            return
+        repo = self.context.store.get(f"{call.params['owner']}/{call.params['repo']}")
+        if repo is None:
+            return  # the handler answers 404
+        writing = call.method not in ("GET", "HEAD")
+        if not grant.covers(repo.full_name):
+            if repo.private:
+                raise not_found()
+            if writing:
+                raise RestError(403, grant.refusal)
+            return
+        if not grant.allows(route.permissions, "write" if writing else "read"):
+            raise RestError(403, grant.refusal)
 
 
 def _parse_body(body: bytes) -> Any:

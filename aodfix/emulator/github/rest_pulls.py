@@ -21,17 +21,27 @@ from aodfix.emulator.github.store import IssueRecord, PullRecord, RepositoryReco
 
 def register(router: Router) -> None:
     base = "/repos/{owner}/{repo}/pulls"
-    router.add("GET", base, list_pulls)
-    router.add("POST", base, create_pull)
-    router.add("GET", base + "/{number:int}", get_pull)
-    router.add("PATCH", base + "/{number:int}", update_pull)
-    router.add("GET", base + "/{number:int}/merge", is_merged)
-    router.add("PUT", base + "/{number:int}/merge", merge_pull)
-    router.add("GET", base + "/{number:int}/commits", list_commits)
-    router.add("GET", base + "/{number:int}/reviews", list_reviews)
-    router.add("GET", base + "/{number:int}/requested_reviewers", get_review_requests)
-    router.add("POST", base + "/{number:int}/requested_reviewers", request_reviewers)
-    router.add("DELETE", base + "/{number:int}/requested_reviewers", remove_review_requests)
+    needs = "pull_requests"
+    router.add("GET", base, list_pulls, permission=needs)
+    router.add("POST", base, create_pull, permission=needs)
+    router.add("GET", base + "/{number:int}", get_pull, permission=needs)
+    router.add("PATCH", base + "/{number:int}", update_pull, permission=needs)
+    router.add("GET", base + "/{number:int}/merge", is_merged, permission=needs)
+    router.add("PUT", base + "/{number:int}/merge", merge_pull, permission="contents")
+    router.add("GET", base + "/{number:int}/commits", list_commits, permission=needs)
+    router.add("GET", base + "/{number:int}/reviews", list_reviews, permission=needs)
+    router.add(
+        "GET", base + "/{number:int}/requested_reviewers", get_review_requests, permission=needs
+    )
+    router.add(
+        "POST", base + "/{number:int}/requested_reviewers", request_reviewers, permission=needs
+    )
+    router.add(
+        "DELETE",
+        base + "/{number:int}/requested_reviewers",
+        remove_review_requests,
+        permission=needs,
+    )
 
 
 def find_pull(call: RestCall, repo: RepositoryRecord) -> tuple[IssueRecord, PullRecord]:

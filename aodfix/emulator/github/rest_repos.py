@@ -5,6 +5,7 @@ statuses, labels, plus the account endpoints (``/user``, ``/rate_limit``).
 from __future__ import annotations
 
 from aodfix.emulator.github import shapes
+from aodfix.emulator.github.access import NOT_FOR_INTEGRATIONS
 from aodfix.emulator.github.rest_router import (
     RestCall,
     RestError,
@@ -17,25 +18,29 @@ from aodfix.emulator.github.store import RepositoryRecord
 
 
 def register(router: Router) -> None:
+    repo = "/repos/{owner}/{repo}"
     router.add("GET", "/user", get_viewer)
     router.add("GET", "/users/{login}", get_user)
     router.add("GET", "/rate_limit", get_rate_limit)
-    router.add("GET", "/repos/{owner}/{repo}", get_repo)
-    router.add("GET", "/repos/{owner}/{repo}/branches", list_branches)
-    router.add("GET", "/repos/{owner}/{repo}/branches/{branch:path}", get_branch)
-    router.add("GET", "/repos/{owner}/{repo}/git/ref/{ref:path}", get_ref)
-    router.add("GET", "/repos/{owner}/{repo}/git/refs", list_refs)
-    router.add("GET", "/repos/{owner}/{repo}/git/refs/{ref:path}", get_refs)
-    router.add("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref:path}", matching_refs)
-    router.add("POST", "/repos/{owner}/{repo}/git/refs", create_ref)
-    router.add("PATCH", "/repos/{owner}/{repo}/git/refs/{ref:path}", update_ref)
-    router.add("DELETE", "/repos/{owner}/{repo}/git/refs/{ref:path}", delete_ref)
-    router.add("GET", "/repos/{owner}/{repo}/commits/{ref:path}/status", combined_status)
-    router.add("GET", "/repos/{owner}/{repo}/commits/{ref:path}/check-runs", check_runs)
-    router.add("GET", "/repos/{owner}/{repo}/commits/{ref:path}", get_commit)
-    router.add("GET", "/repos/{owner}/{repo}/labels", list_labels)
-    router.add("GET", "/repos/{owner}/{repo}/labels/{name:path}", get_label)
-    router.add("POST", "/repos/{owner}/{repo}/labels", create_label)
+    router.add("GET", repo, get_repo)
+    router.add("GET", repo + "/branches", list_branches)
+    router.add("GET", repo + "/branches/{branch:path}", get_branch)
+    router.add("GET", repo + "/git/ref/{ref:path}", get_ref, permission="contents")
+    router.add("GET", repo + "/git/refs", list_refs, permission="contents")
+    router.add("GET", repo + "/git/refs/{ref:path}", get_refs, permission="contents")
+    router.add("GET", repo + "/git/matching-refs/{ref:path}", matching_refs, permission="contents")
+    router.add("POST", repo + "/git/refs", create_ref, permission="contents")
+    router.add("PATCH", repo + "/git/refs/{ref:path}", update_ref, permission="contents")
+    router.add("DELETE", repo + "/git/refs/{ref:path}", delete_ref, permission="contents")
+    router.add("GET", repo + "/commits/{ref:path}/status", combined_status, permission="statuses")
+    router.add("GET", repo + "/commits/{ref:path}/check-runs", check_runs, permission="checks")
+    router.add("GET", repo + "/commits/{ref:path}", get_commit, permission="contents")
+    router.add("GET", repo + "/labels", list_labels, permission=_ISSUES_OR_PULLS)
+    router.add("GET", repo + "/labels/{name:path}", get_label, permission=_ISSUES_OR_PULLS)
+    router.add("POST", repo + "/labels", create_label, permission=_ISSUES_OR_PULLS)
+
+
+_ISSUES_OR_PULLS = ("issues", "pull_requests")
 
 
 # -- account ---------------------------------------------------------------------------------
@@ -44,6 +49,9 @@ def register(router: Router) -> None:
 def get_viewer(call: RestCall) -> RestResult:
     if call.viewer is None:
         raise RestError(401, "Requires authentication")
+    grant = call.caller.grant
+    if grant is not None and grant.kind == "installation":
+        raise RestError(403, NOT_FOR_INTEGRATIONS)  # an installation is not a user
     return RestResult(200, shapes.user(call.context.urls, call.viewer))
 
 
@@ -60,7 +68,10 @@ def get_rate_limit(call: RestCall) -> RestResult:
 
 def get_repo(call: RestCall) -> RestResult:
     repo = call.repo()
-    return RestResult(200, shapes.repository(call.context.urls, repo, viewer=call.viewer))
+    grant = call.caller.grant
+    push = grant is None or (grant.covers(repo.full_name) and grant.allows(("contents",), "write"))
+    data = shapes.repository(call.context.urls, repo, viewer=call.viewer, push=push)
+    return RestResult(200, data)
 
 
 def list_branches(call: RestCall) -> RestResult:

@@ -2,7 +2,8 @@
 
 Handlers are plain synchronous functions from a ``RestCall`` to a ``RestResult``; they
 raise ``RestError`` for GitHub's error answers. The pipeline (``rest_pipeline``) does
-authentication, faults, rate-limit headers and logging around them.
+authentication, token scope, faults, rate-limit headers and logging around them; each route
+declares what that needs (which permission, or an app JWT) where it is registered.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from aodfix.emulator.github import shapes
+from aodfix.emulator.github.access import Caller
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.store import RepositoryRecord
 
@@ -65,6 +67,7 @@ class RestCall:
     query: Mapping[str, str]
     body: Any
     viewer: str | None  # login of the token's account; None when anonymous
+    caller: Caller = field(default_factory=Caller)
 
     def repo(self) -> RepositoryRecord:
         """The repository named by the path; 404 when missing or hidden from the caller."""
@@ -137,26 +140,49 @@ def _int(value: str | None, default: int) -> int:
 
 
 Handler = Callable[[RestCall], RestResult]
+RouteAuth = Literal["token", "app"]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _PATTERNS = {None: r"[^/]+", "path": r".+", "int": r"[0-9]+"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint. ``permissions``: a scoped token needs one of them (read for GET, write
+    otherwise) on the repository in the path; empty means ``metadata: read`` is enough.
+    ``auth="app"``: only a GitHub App's JWT may call it."""
+
+    method: str
+    regex: re.Pattern[str]
+    handler: Handler
+    permissions: tuple[str, ...] = ()
+    auth: RouteAuth = "token"
 
 
 class Router:
     """Method + path pattern dispatch; ``{name}``, ``{name:path}`` and ``{name:int}``."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    def add(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        permission: str | tuple[str, ...] = (),
+        auth: RouteAuth = "token",
+    ) -> None:
         # Patterns are literal paths apart from their {params}, so no escaping is needed.
         regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>{_PATTERNS[m.group(2)]})", pattern)
-        self._routes.append((method, re.compile(f"^{regex}$"), handler))
+        permissions = (permission,) if isinstance(permission, str) else permission
+        self._routes.append(Route(method, re.compile(f"^{regex}$"), handler, permissions, auth))
 
-    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
-        for route_method, regex, handler in self._routes:
-            if route_method == method:
-                found = regex.match(path)
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self._routes:
+            if route.method == method:
+                found = route.regex.match(path)
                 if found:
-                    return handler, found.groupdict()
+                    return route, found.groupdict()
         return None

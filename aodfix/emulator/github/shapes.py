@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from aodfix.emulator.github.apps import AppRecord, InstallationRecord
 from aodfix.emulator.github.git_repos import CommitInfo
 from aodfix.emulator.github.rate_limit import RateSnapshot
 from aodfix.emulator.github.store import (
@@ -79,7 +80,10 @@ def user(urls: Urls, login: str, *, organization: bool = False) -> Json:
     }
 
 
-def repository(urls: Urls, repo: RepositoryRecord, *, viewer: str | None) -> Json:
+def repository(
+    urls: Urls, repo: RepositoryRecord, *, viewer: str | None, push: bool = True
+) -> Json:
+    """``push``: whether the caller's token may write here (False for a read-only token)."""
     full = repo.full_name
     api = urls.repo_api(full)
     host = urls.server.split("://", 1)[-1]
@@ -130,10 +134,10 @@ def repository(urls: Urls, repo: RepositoryRecord, *, viewer: str | None) -> Jso
     }
     if viewer is not None:
         data["permissions"] = {
-            "admin": True,
-            "maintain": True,
-            "push": True,
-            "triage": True,
+            "admin": push,
+            "maintain": push,
+            "push": push,
+            "triage": push,
             "pull": True,
         }
     return data
@@ -445,4 +449,52 @@ def review(urls: Urls, repo: RepositoryRecord, number: int, record: ReviewRecord
         "pull_request_url": urls.pull_api(repo.full_name, number),
         "submitted_at": iso(record.submitted_at),
         "author_association": "MEMBER",
+    }
+
+
+def app(urls: Urls, record: AppRecord) -> Json:
+    """``GET /app``: the authenticated GitHub App."""
+    return {
+        "id": record.id,
+        "slug": record.slug,
+        "client_id": record.client_id,
+        "node_id": node_id("A", record.id),
+        "owner": user(urls, record.owner, organization=True),
+        "name": record.slug,
+        "description": "",
+        "external_url": f"{urls.server}/apps/{quote(record.slug)}",
+        "html_url": f"{urls.server}/apps/{quote(record.slug)}",
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.created_at),
+        "permissions": dict(record.permissions),
+        "events": [],
+        "installations_count": len(record.installations),
+    }
+
+
+def installation(urls: Urls, record: InstallationRecord, app: AppRecord) -> Json:
+    organization = record.account_type == "Organization"
+    account = user(urls, record.account, organization=organization)
+    settings = f"organizations/{quote(record.account)}/settings" if organization else "settings"
+    return {
+        "id": record.id,
+        "account": account,
+        "access_tokens_url": f"{urls.api}/app/installations/{record.id}/access_tokens",
+        "repositories_url": f"{urls.api}/installation/repositories",
+        "html_url": f"{urls.server}/{settings}/installations/{record.id}",
+        "app_id": app.id,
+        "app_slug": app.slug,
+        "client_id": app.client_id,
+        "target_id": account["id"],
+        "target_type": record.account_type,
+        "permissions": dict(record.permissions),
+        "events": [],
+        "single_file_name": None,
+        "has_multiple_single_files": False,
+        "single_file_paths": [],
+        "repository_selection": record.selection,
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.created_at),
+        "suspended_at": None,
+        "suspended_by": None,
     }

@@ -8,6 +8,7 @@ plain lists works.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,27 @@ class PullRequestView:
     comments: list[str]  # comment bodies, oldest first
     html_url: str
     merge_commit_sha: str | None
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """What one token may do, for tests to assert on (e.g. what a sandbox was handed)."""
+
+    label: str  # the name the request log records it under
+    kind: str  # "classic", "fine_grained" or "installation"
+    login: str  # the account it acts as
+    repositories: list[str] | None  # lower-case full names; None: every one it can reach
+    permissions: dict[str, str] | None  # None: everything (a classic token)
+    expires_at: datetime | None
+    installation_id: int | None
+
+
+@dataclass(frozen=True)
+class GitHubAppView:
+    """A registered app: what aodfix needs to authenticate as it, and its installations."""
+
+    app_id: int
+    slug: str
+    client_id: str
+    private_key_pem: str  # PKCS#1 PEM, as GitHub's "Generate a private key" downloads
+    installations: dict[str, int]  # account -> installation id

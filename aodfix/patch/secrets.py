@@ -1,0 +1,81 @@
+"""Credentials in the lines a patch adds, found before anything is pushed.
+
+Two sources: the run's own secrets (its tokens and everything registered for redaction, in
+their encoded forms too) and well-known credential formats, recognised by detect-secrets'
+format plugins. Its entropy and keyword plugins are left out on purpose: they flag lockfile
+hashes and test fixtures, and a fleet-wide change often touches exactly those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import transient_settings
+
+FORMAT_PLUGINS = (
+    "ArtifactoryDetector",
+    "AWSKeyDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "JwtTokenDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PrivateKeyDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
+    "TwilioKeyDetector",
+)
+MAX_LINE_CHARS = 10_000  # minified files: a credential format is short, a 1 MB line is not
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    path: str
+    line: int  # in the new file
+    kind: str
+    value: str  # the matched text, to be masked wherever the patch is shown
+
+
+def find_secrets(patch: bytes, run_secrets: Iterable[str]) -> list[SecretFinding]:
+    """Every credential in the added lines of ``patch``."""
+    own = sorted({s for s in run_secrets if len(s) >= 6}, key=len, reverse=True)
+    found: list[SecretFinding] = []
+    with transient_settings({"plugins_used": [{"name": name} for name in FORMAT_PLUGINS]}):
+        for path, number, text in added_lines(patch):
+            for secret in own:
+                if secret in text:
+                    found.append(SecretFinding(path, number, "a token of this run", secret))
+                    break
+            else:
+                for potential in scan_line(text[:MAX_LINE_CHARS]):
+                    value = potential.secret_value or ""
+                    found.append(SecretFinding(path, number, potential.type, value))
+                    break
+    return found
+
+
+def added_lines(patch: bytes) -> Iterator[tuple[str, int, str]]:
+    """(path, new line number, text) of every ``+`` line of a text diff."""
+    path, number = "", 0
+    for raw in patch.split(b"\n"):
+        if raw.startswith(b"+++ "):
+            name = raw[4:].decode("utf-8", "replace")
+            path = name[2:] if name.startswith("b/") else name
+        elif raw.startswith(b"@@ "):
+            plus = raw.split(b" ")[2] if raw.count(b" ") >= 2 else b"+0"
+            number = int(plus[1:].split(b",")[0] or b"0") - 1
+        elif raw.startswith(b"+"):
+            number += 1
+            yield path, number, raw[1:].decode("utf-8", "replace")
+        elif raw.startswith(b" "):
+            number += 1

@@ -1,0 +1,24 @@
+"""Untrusted text (from the agent, AoD or GitHub) made safe to print.
+
+An ANSI or OSC escape sequence in agent output can move the cursor over earlier lines of a
+CI log, set the terminal's title or plant a hyperlink; other control characters garble
+tables. Everything such a source said is passed through ``printable`` before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences (CSI, OSC up to BEL or ST, two-character escapes), the C1
+# controls, and every other C0 control but tab and newline.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor movement, colours, erase
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[@-_]?"  # other escapes, or a lone ESC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences and control characters (tab and newline kept)."""
+    return _ESCAPES.sub("", text)

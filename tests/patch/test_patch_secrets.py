@@ -1,0 +1,45 @@
+"""Credentials in added lines: the run's own tokens (in any encoding) and known formats."""
+
+from __future__ import annotations
+
+import base64
+
+from aodfix.patch.secrets import added_lines, find_secrets
+from aodfix.redact import encoded_forms
+
+RUN_TOKEN = "ghp_run_token_for_secret_scan_0123456789"
+
+
+def _patch(path: str, *added: str, context: str = "keep") -> bytes:
+    body = "".join(f"+{line}\n" for line in added)
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -1,2 +1,{2 + len(added)} @@\n {context}\n{body} {context}\n"
+    ).encode()
+
+
+def test_added_lines_carry_their_new_line_numbers() -> None:
+    assert list(added_lines(_patch("a.txt", "x", "y"))) == [("a.txt", 2, "x"), ("a.txt", 3, "y")]
+
+
+def test_a_known_format_is_found_with_file_and_line() -> None:
+    (finding,) = find_secrets(_patch("conf/aws.ini", "key = AKIAZ3MHALV2WXYZ1234"), [])
+    assert (finding.path, finding.line, finding.kind) == ("conf/aws.ini", 2, "AWS Access Key")
+    assert finding.value == "AKIAZ3MHALV2WXYZ1234"
+
+
+def test_the_runs_own_token_is_found_verbatim_and_base64d() -> None:
+    encoded = base64.b64encode(RUN_TOKEN.encode()).decode()
+    forms = encoded_forms(RUN_TOKEN)
+    assert [f.line for f in find_secrets(_patch("x", "t=" + RUN_TOKEN), forms)] == [2]
+    assert [f.kind for f in find_secrets(_patch("x", encoded), forms)] == ["a token of this run"]
+
+
+def test_lockfile_hashes_and_ordinary_code_are_not_secrets() -> None:
+    patch = _patch(
+        "package-lock.json",
+        '"integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+5wdYH0yWaZUeg=="',
+        'password = os.environ["DB_PASSWORD"]',
+        "commit = 3f786850e387550fdab836ed7e6dc881de23001b",
+    )
+    assert find_secrets(patch, []) == []

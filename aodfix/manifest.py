@@ -273,7 +273,7 @@ def parse_manifest(text: str, path: Path, *, shown: str | None = None) -> Manife
     if manifest.prompt_file is not None and not problems:
         prompt_path = path.parent / manifest.prompt_file
         try:
-            prompt_text = prompt_path.read_text(encoding="utf-8")
+            prompt_text = _read_prompt_file(prompt_path, path.parent)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             line = doc.line_of(("prompt_file",))
@@ -293,6 +293,23 @@ def parse_manifest(text: str, path: Path, *, shown: str | None = None) -> Manife
     manifest._warnings = _warnings(manifest, doc, shown)
     manifest._lines = doc
     return manifest
+
+
+MAX_PROMPT_FILE_BYTES = 1_000_000
+
+
+def _read_prompt_file(prompt_path: Path, folder: Path) -> str:
+    """The prompt file's text, from a regular file inside the manifest's folder tree only:
+    a manifest shared across teams must not send ``/etc/passwd`` or ``/proc/self/environ``
+    (with this run's tokens) to the agent as its prompt."""
+    real = prompt_path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise OSError(0, "must be a file inside the manifest's folder (symlinks resolved)")
+    if not real.is_file():
+        raise OSError(0, "not a regular file")
+    if real.stat().st_size > MAX_PROMPT_FILE_BYTES:
+        raise OSError(0, f"larger than {MAX_PROMPT_FILE_BYTES} bytes")
+    return real.read_text(encoding="utf-8")
 
 
 def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ...], str]]:

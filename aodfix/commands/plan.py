@@ -11,6 +11,7 @@ from rich.table import Table
 
 from aodfix.manifest import load_manifest
 from aodfix.plan import RepoJob, expand, shard_matrix
+from aodfix.redact import redact
 
 
 @click.command("plan")
@@ -36,7 +37,7 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: in
             "timeout": manifest.timeout,
             "jobs": [_job_json(job) for job in jobs],
         }
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(redact(json.dumps(payload, indent=2)))
         return
     console = Console(soft_wrap=False)
     if not console.is_terminal:

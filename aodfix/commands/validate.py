@@ -8,6 +8,7 @@ import click
 
 from aodfix.manifest import ManifestError, load_manifest
 from aodfix.plan import expand
+from aodfix.redact import redact
 
 
 @click.command("validate")
@@ -22,7 +23,7 @@ def command(manifests: tuple[str, ...]) -> None:
         except ManifestError as exc:
             failed = True
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(redact(str(problem)), err=True)
             continue
         for warning in manifest.warnings:
             click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)

@@ -48,6 +48,10 @@ def batch_status(
 def _one(gateway: GitHubGateway, batch: str, job: RepoJob) -> PullStatus:
     try:
         repo = gateway.read(lambda: gateway.client(job.owner).get_repo(job.repository))
+        try:  # a branch template may use {{ base }}: render it for the real base
+            job = job.for_base(job.base or repo.default_branch, repo.default_branch)
+        except ValueError as exc:
+            return PullStatus(job.repository, job.branch, "error", error=one_line(str(exc)))
         pull = gateway.read(
             lambda: _find(repo.get_pulls(state="all", head=f"{job.owner}:{job.branch}"), batch)
         )

@@ -372,8 +372,7 @@ class _BoundedEnvironment(jinja2.sandbox.SandboxedEnvironment):
 
     def built(self, value: Any) -> Any:
         """A list, tuple or dict display (``[a, a]``) — its items may be shared and large."""
-        if _weight(value, MAX_VALUE_SIZE) > MAX_VALUE_SIZE:
-            _refuse_size(MAX_VALUE_SIZE + 1)
+        _refuse_size(_weight(value))
         return value
 
     def concat(self, parts: Iterable[str]) -> str:
@@ -436,35 +435,37 @@ def _undeclared(source: str) -> frozenset[str] | TemplateProblem:
 def render(source: str, variables: Mapping[str, Any]) -> str:
     """Render a template checked by ``check_template``, within the bounds above; every
     failure (a template error, a bound, anything the template's code raises) becomes
-    TemplateProblem.
-
-    A template draws on nothing but its variables (unless it asks for random values), so
-    the outcome is remembered per source and the values of the variables it uses: the title
-    ``{{ name }}: fix`` of a 50,000-repository batch is rendered once, not 50,000 times.
-    """
-    used = _variables_used(source)
-    outcome: str | TemplateProblem
-    try:
-        if used is None:
-            raise TypeError("not cached")
-        outcome = _render_cached(source, tuple((k, variables[k]) for k in used if k in variables))
-    except TypeError:  # a value that cannot be a cache key, or a template not to cache
-        outcome = _render(source, variables)
+    TemplateProblem."""
+    shared = _shared_variables(source, variables)
+    outcome = _render(source, variables) if shared is None else _render_shared(source, shared)
     if isinstance(outcome, TemplateProblem):
         raise type(outcome)(str(outcome))  # a fresh exception: a raised one keeps a traceback
     return outcome
 
 
-def _variables_used(source: str) -> tuple[str, ...] | None:
-    """The variables whose values decide ``source``'s output; None: do not cache its output."""
+# Variables with the same value for most repositories of a batch.
+_BATCH_VARIABLES = frozenset({"name", "base"})
+
+
+def _shared_variables(
+    source: str, variables: Mapping[str, Any]
+) -> tuple[tuple[str, str], ...] | None:
+    """The values deciding the output of a template that uses only batch-wide variables (and
+    no random values), so that the title ``{{ name }}: fix`` of a 50,000-repository batch is
+    rendered once, not 50,000 times; None for any other template."""
     used = _undeclared(source)
-    if "random" in source or "lipsum" in source or isinstance(used, TemplateProblem):
+    if isinstance(used, TemplateProblem) or not used <= _BATCH_VARIABLES:
         return None
-    return tuple(sorted(used))
+    if "random" in source or "lipsum" in source:
+        return None
+    values = {name: variables.get(name) for name in sorted(used)}
+    if not all(isinstance(value, str) for value in values.values()):
+        return None
+    return tuple((name, str(value)) for name, value in values.items())
 
 
-@lru_cache(maxsize=4096)
-def _render_cached(source: str, variables: tuple[tuple[str, Any], ...]) -> str | TemplateProblem:
+@lru_cache(maxsize=64)  # outputs are at most MAX_OUTPUT_CHARS each
+def _render_shared(source: str, variables: tuple[tuple[str, str], ...]) -> str | TemplateProblem:
     return _render(source, dict(variables))
 
 

@@ -150,7 +150,8 @@ async def _run(
         async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
             await _preflight(client, aod)
             # A refused token or an unreachable API: one line, before any session.
-            await asyncio.to_thread(check_github, github)
+            probe = jobs[0].repository if jobs else None
+            await asyncio.to_thread(check_github, github, probe)
             batch = Batch(manifest, jobs, options, aod=client, github=gateway, progress=progress)
             task = asyncio.ensure_future(batch.execute())
             try:

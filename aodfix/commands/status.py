@@ -26,7 +26,8 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
     manifest = load_manifest(manifest_path)
     jobs = [job for job in expand(manifest, only=only) if not job.skip]
     settings = GitHubSettings.from_env()
-    check_github(settings)  # an unreachable API or a refused token: one line, exit 2
+    # An unreachable API or a refused token: one line, exit 2.
+    check_github(settings, jobs[0].repository if jobs else None)
     gateway = GitHubGateway(settings)
     try:
         rows = batch_status(gateway, manifest.name, jobs)

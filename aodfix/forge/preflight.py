@@ -1,10 +1,9 @@
 """One look at the GitHub API before a batch: reachable, and the token accepted.
 
 Without it a refused token fails every repository alike, one ``401`` row each, and an
-unreachable API costs every repository its retries. One request with a short timeout;
+unreachable API costs every repository its retries. One request with a short timeout:
 ``/rate_limit`` costs nothing against the limits, and GitHub answers 401 to a bad token
-on every endpoint (GitHub Enterprise Server without rate limiting answers 404 there, so
-``/meta`` is asked instead).
+on every endpoint. Only a refusal or no answer at all stops the run.
 """
 
 from __future__ import annotations
@@ -19,31 +18,33 @@ from aodfix.forge.github_client import GitHubSettings
 PREFLIGHT_TIMEOUT = (5.0, 15.0)  # connect, read
 
 
-def check_github(settings: GitHubSettings) -> None:
+def check_github(settings: GitHubSettings, probe_repository: str | None = None) -> None:
     """Raise ConfigurationError when the API cannot be reached or refuses the token (or the
-    GitHub App's credentials)."""
-    where = settings.api_url
+    GitHub App's credentials). A server without ``/rate_limit`` (rate limiting disabled on
+    Enterprise Server) is asked for ``probe_repository`` instead; only a 401 there counts."""
     if settings.app is not None:
         _check_app(settings, settings.app)
-    for path in ("/rate_limit", "/meta"):
-        response = _get(settings, path)
-        if response.status_code in (401, 403) and _refused(response):
-            raise ConfigurationError(
-                f"GitHub at {where} refused the token (GITHUB_TOKEN or GH_TOKEN):"
-                f" {_message(response)}"
-            )
-        if response.status_code in (403, 429):
-            return  # rate limited: the token was accepted, and the batch waits out the limit
-        if response.status_code == 404 and path == "/rate_limit":
-            continue
-        if response.status_code >= 400:
-            raise ConfigurationError(
-                f"GitHub at {where} answered {response.status_code} to GET {path}:"
-                f" {_message(response)}"
-            )
-        if not isinstance(_json(response), dict):
-            raise ConfigurationError(f"{where} does not answer like the GitHub API (GET {path})")
+    response = _get(settings, "/rate_limit")
+    if response.status_code == 404 and probe_repository:
+        response = _get(settings, f"/repos/{probe_repository}")
+        if response.status_code == 401:
+            raise _refusal(settings, response)
         return
+    if response.status_code in (401, 403) and _refused(response):
+        raise _refusal(settings, response)
+    if response.status_code == 200 and not isinstance(_json(response), dict):
+        raise ConfigurationError(
+            f"{settings.api_url} does not answer like the GitHub API (GET /rate_limit);"
+            " check GITHUB_API_URL"
+        )
+    # Anything else (a rate limit, a 5xx) is the batch's to wait out or report per repository.
+
+
+def _refusal(settings: GitHubSettings, response: requests.Response) -> ConfigurationError:
+    return ConfigurationError(
+        f"GitHub at {settings.api_url} refused the token (GITHUB_TOKEN or GH_TOKEN):"
+        f" {_message(response)}"
+    )
 
 
 def _get(settings: GitHubSettings, path: str) -> requests.Response:
@@ -92,6 +93,8 @@ def _check_app(settings: GitHubSettings, app: AppCredentials) -> None:
     try:
         integration.get_app()
     except GithubException as exc:
+        if exc.status != 401:
+            return  # a server without GET /app: minting will tell, per owner
         raise ConfigurationError(
             f"GitHub at {settings.api_url} refused the GitHub App {app.app_id}"
             f" (AODFIX_GITHUB_APP_ID and its private key): HTTP {exc.status}"

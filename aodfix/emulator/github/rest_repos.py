@@ -71,6 +71,8 @@ def get_repo(call: RestCall) -> RestResult:
     grant = call.caller.grant
     push = grant is None or (grant.covers(repo.full_name) and grant.allows(("contents",), "write"))
     data = shapes.repository(call.context.urls, repo, viewer=call.viewer, push=push)
+    # GET /repos/{owner}/{repo} answers GitHub's "full-repository", a few counts more.
+    data.update(has_discussions=False, network_count=0, subscribers_count=0)
     return RestResult(200, data)
 
 
@@ -163,7 +165,8 @@ def create_ref(call: RestCall) -> RestResult:
         raise RestError(422, "Reference already exists")
     repo.bare.update_ref(ref, sha)
     kind = repo.bare.object_type(sha)
-    return RestResult(201, _ref_json(call, repo, ref, sha, kind))
+    data = _ref_json(call, repo, ref, sha, kind)
+    return RestResult(201, data, {"Location": data["url"]})
 
 
 def _protected_ref(repo: RepositoryRecord, ref: str) -> bool:
@@ -260,4 +263,5 @@ def create_label(call: RestCall) -> RestResult:
     label = call.context.store.label(repo, name)
     label.color = (call.text("color") or label.color).lstrip("#")
     label.description = call.text("description")
-    return RestResult(201, shapes.label(call.context.urls, repo, label))
+    data = shapes.label(call.context.urls, repo, label)
+    return RestResult(201, data, {"Location": data["url"]})

@@ -75,6 +75,14 @@ def user(urls: Urls, login: str, *, organization: bool = False) -> Json:
         "url": api,
         "html_url": urls.user_html(login),
         "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "organizations_url": f"{api}/orgs",
+        "received_events_url": f"{api}/received_events",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
         "type": kind,
         "site_admin": False,
     }
@@ -87,6 +95,7 @@ def repository(
     full = repo.full_name
     api = urls.repo_api(full)
     host = urls.server.split("://", 1)[-1]
+    open_issues = sum(1 for issue in repo.issues.values() if issue.state == "open")
     data: Json = {
         "id": repo.id,
         "node_id": node_id("R", repo.id),
@@ -110,16 +119,26 @@ def repository(
         "labels_url": api + "/labels{/name}",
         "pulls_url": api + "/pulls{/number}",
         "statuses_url": api + "/statuses/{sha}",
+        **_repository_url_templates(api),
         "default_branch": repo.default_branch,
         "archived": repo.archived,
         "disabled": False,
         "is_template": False,
         "has_issues": True,
         "has_wiki": False,
-        "open_issues_count": sum(1 for issue in repo.issues.values() if issue.state == "open"),
+        "has_downloads": False,
+        "has_pages": False,
+        "has_projects": False,
+        "homepage": None,
+        "license": None,
+        "mirror_url": None,
+        "open_issues_count": open_issues,
+        "open_issues": open_issues,
         "forks_count": 0,
+        "forks": 0,
         "stargazers_count": 0,
         "watchers_count": 0,
+        "watchers": 0,
         "size": 0,
         "language": None,
         "topics": [],
@@ -140,6 +159,35 @@ def repository(
             "triage": push,
             "pull": True,
         }
+    return data
+
+
+def _repository_url_templates(api: str) -> Json:
+    """The hypermedia URLs GitHub's description requires on every repository (none of
+    them is followed by aodfix or PyGithub's calls; they are served so the shape is GitHub's)."""
+    plain = (
+        "contributors deployments downloads events forks hooks languages merges "
+        "stargazers subscribers subscription tags teams"
+    )
+    data: Json = {f"{name}_url": f"{api}/{name}" for name in plain.split()}
+    data.update(
+        archive_url=api + "/{archive_format}{/ref}",
+        assignees_url=api + "/assignees{/user}",
+        blobs_url=api + "/git/blobs{/sha}",
+        collaborators_url=api + "/collaborators{/collaborator}",
+        comments_url=api + "/comments{/number}",
+        compare_url=api + "/compare/{base}...{head}",
+        contents_url=api + "/contents/{+path}",
+        git_commits_url=api + "/git/commits{/sha}",
+        git_tags_url=api + "/git/tags{/sha}",
+        issue_comment_url=api + "/issues/comments{/number}",
+        issue_events_url=api + "/issues/events{/number}",
+        keys_url=api + "/keys{/key_id}",
+        milestones_url=api + "/milestones{/number}",
+        notifications_url=api + "/notifications{?since,all,participating}",
+        releases_url=api + "/releases{/id}",
+        trees_url=api + "/git/trees{/sha}",
+    )
     return data
 
 
@@ -171,6 +219,7 @@ def commit(urls: Urls, repo: RepositoryRecord, info: CommitInfo) -> Json:
                 "reason": "unsigned",
                 "signature": None,
                 "payload": None,
+                "verified_at": None,
             },
         },
         "author": None,
@@ -384,6 +433,7 @@ def pull_request(
             "issue": {"href": issue_api},
             "comments": {"href": issue_api + "/comments"},
             "review_comments": {"href": api + "/comments"},
+            "review_comment": {"href": urls.repo_api(full) + "/pulls/comments{/number}"},
             "commits": {"href": api + "/commits"},
             "statuses": {"href": f"{urls.repo_api(full)}/statuses/{head_sha}"},
         },

@@ -1,0 +1,172 @@
+"""Every route the GitHub emulator serves, success and error answers, checked against
+GitHub's own published OpenAPI description (``@octokit/openapi``, pinned in githubspec)."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from githubspec import EXCEPTIONS, CheckedApi, Coverage
+
+from aodfix.emulator.github.rest_pipeline import build_router
+
+REPO = "/repos/acme/api"
+
+
+def _seed_pull(api: CheckedApi) -> int:
+    api.emulator.create_repository("acme/api")
+    api.emulator.commit_files("acme/api", "fix/typo", {"README.md": "fixed\n"})
+    body = {"title": "Fix typo", "head": "fix/typo", "base": "main", "body": "Fixes it."}
+    return int(api.call("POST", REPO + "/pulls", 201, json=body).json()["number"])
+
+
+def _app_jwt(app_id: int, key: str) -> str:
+    now = int(time.time())
+    return jwt.encode({"iat": now - 60, "exp": now + 300, "iss": str(app_id)}, key, "RS256")
+
+
+def test_account_and_rate_limit_answers_match(api: CheckedApi) -> None:
+    api.call("GET", "/user", 200)
+    api.call("GET", "/user", 401, token="ghp_wrong")
+    api.call("GET", "/users/acme", 200)
+    api.call("GET", "/rate_limit", 200)
+
+
+def test_repository_and_branch_answers_match(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    api.emulator.commit_files("acme/api", "feat/x", {"a.txt": "a\n"})
+    api.call("GET", REPO, 200)
+    api.call("GET", "/repos/acme/missing", 404)
+    api.call("GET", REPO + "/branches", 200)
+    api.call("GET", REPO + "/branches/feat/x", 200)
+    api.call("GET", REPO + "/branches/nope", 404)
+
+
+def test_git_ref_answers_match(api: CheckedApi) -> None:
+    sha = api.emulator.create_repository("acme/api")
+    api.call("GET", REPO + "/git/ref/heads/main", 200)
+    api.call("GET", REPO + "/git/ref/heads/nope", 404)
+    api.call("GET", REPO + "/git/refs", 200)
+    api.call("GET", REPO + "/git/refs/heads/main", 200)
+    api.call("GET", REPO + "/git/matching-refs/heads/ma", 200)
+    api.call("POST", REPO + "/git/refs", 201, json={"ref": "refs/heads/b", "sha": sha})
+    api.call("POST", REPO + "/git/refs", 422, json={"ref": "refs/heads/b", "sha": sha})
+    api.call("PATCH", REPO + "/git/refs/heads/b", 200, json={"sha": sha, "force": True})
+    api.call("PATCH", REPO + "/git/refs/heads/nope", 422, json={"sha": sha})
+    api.call("DELETE", REPO + "/git/refs/heads/b", 204)
+    api.call("DELETE", REPO + "/git/refs/heads/b", 422)
+
+
+def test_commit_status_and_check_answers_match(api: CheckedApi) -> None:
+    sha = api.emulator.create_repository("acme/api")
+    api.call("GET", f"{REPO}/commits/{sha}", 200)
+    api.call("GET", f"{REPO}/commits/{'0' * 40}", 422)
+    api.call("GET", f"{REPO}/commits/{sha}/status", 200)
+    api.call("GET", f"{REPO}/commits/{sha}/check-runs", 200)
+
+
+def test_label_answers_match(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    api.call("POST", REPO + "/labels", 201, json={"name": "bot", "color": "ededed"})
+    api.call("POST", REPO + "/labels", 422, json={"name": "bot", "color": "ededed"})
+    api.call("GET", REPO + "/labels", 200)
+    api.call("GET", REPO + "/labels/bot", 200)
+    api.call("GET", REPO + "/labels/nope", 404)
+
+
+def test_pull_request_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    pull = f"{REPO}/pulls/{number}"
+    body = {"title": "Again", "head": "fix/typo", "base": "main"}
+    api.call("POST", REPO + "/pulls", 422, json=body)
+    api.call("POST", REPO + "/pulls", 422, json={"head": "fix/typo"})
+    api.call("GET", REPO + "/pulls", 200, params={"state": "open", "head": "acme:fix/typo"})
+    api.call("GET", pull, 200)
+    api.call("GET", f"{REPO}/pulls/999", 404)
+    api.call("PATCH", pull, 200, json={"title": "Fix the typo", "body": "Now."})
+    api.call("GET", pull + "/commits", 200)
+    api.call("GET", pull + "/reviews", 200)
+    api.call("GET", pull + "/merge", 404)
+    api.call("GET", pull + "/requested_reviewers", 200)
+    api.call("POST", pull + "/requested_reviewers", 201, json={"reviewers": ["octo"]})
+    api.call("POST", pull + "/requested_reviewers", 422, json={"reviewers": ["aodfix-bot"]})
+    api.call("DELETE", pull + "/requested_reviewers", 200, json={"reviewers": ["octo"]})
+    api.call("PUT", pull + "/merge", 200, json={"merge_method": "merge"})
+    api.call("GET", pull + "/merge", 204)
+    api.call("PUT", pull + "/merge", 405, json={})
+
+
+def test_issue_answers_match(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    number = api.call("POST", REPO + "/issues", 201, json={"title": "Broken"}).json()["number"]
+    api.call("POST", REPO + "/issues", 422, json={"body": "no title"})
+    issue = f"{REPO}/issues/{number}"
+    api.call("GET", issue, 200)
+    api.call("GET", f"{REPO}/issues/999", 404)
+    api.call("PATCH", issue, 200, json={"state": "closed"})
+    api.call("POST", issue + "/assignees", 201, json={"assignees": ["octo"]})
+    api.call("DELETE", issue + "/assignees", 200, json={"assignees": ["octo"]})
+
+
+def test_issue_label_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    labels = f"{REPO}/issues/{number}/labels"
+    api.call("POST", labels, 200, json={"labels": ["bot", "deps"]})
+    api.call("GET", labels, 200)
+    api.call("PUT", labels, 200, json={"labels": ["bot"]})
+    api.call("DELETE", labels + "/bot", 200)
+    api.call("DELETE", labels + "/bot", 404)
+    api.call("DELETE", labels, 204)
+
+
+def test_issue_comment_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    comments = f"{REPO}/issues/{number}/comments"
+    comment_id = api.call("POST", comments, 201, json={"body": "Hi"}).json()["id"]
+    api.call("POST", comments, 422, json={})
+    api.call("GET", comments, 200)
+    comment = f"{REPO}/issues/comments/{comment_id}"
+    api.call("GET", comment, 200)
+    api.call("PATCH", comment, 200, json={"body": "Hello"})
+    api.call("DELETE", comment, 204)
+    api.call("GET", comment, 404)
+
+
+def test_github_app_answers_match(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    app = api.emulator.register_app({"acme": "all"})
+    bearer = _app_jwt(app.app_id, app.private_key_pem)
+    installation = app.installations["acme"]
+    api.call("GET", "/app", 200, bearer=bearer)
+    api.call("GET", "/app", 401, bearer="not.a.jwt")
+    api.call("GET", "/app/installations", 200, bearer=bearer)
+    api.call("GET", f"/app/installations/{installation}", 200, bearer=bearer)
+    api.call("GET", "/app/installations/999999", 404, bearer=bearer)
+    tokens = f"/app/installations/{installation}/access_tokens"
+    token = api.call("POST", tokens, 201, bearer=bearer).json()["token"]
+    api.call("GET", "/orgs/acme/installation", 200, bearer=bearer)
+    api.call("GET", "/orgs/nobody/installation", 404, bearer=bearer)
+    api.call("GET", "/users/acme/installation", 200, bearer=bearer)
+    api.call("GET", REPO + "/installation", 200, bearer=bearer)
+    api.call("GET", "/installation/repositories", 200, token=token)
+
+
+def test_lists_with_another_page_send_a_link_header(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    api.emulator.commit_files("acme/api", "second", {"b.txt": "b\n"})
+    response = api.call("GET", REPO + "/branches", 200, params={"per_page": "1"})
+    assert 'rel="next"' in response.headers["Link"]
+
+
+def test_every_emulator_route_is_covered(
+    api: CheckedApi, coverage: Coverage, request: pytest.FixtureRequest
+) -> None:
+    module_tests = [item for item in request.session.items if item.module is request.module]
+    if len(module_tests) != len([n for n in dir(request.module) if n.startswith("test_")]):
+        pytest.skip("route coverage is only known when the whole module runs")
+    served = {(route.method, route.regex.pattern) for route in build_router().routes}
+    missing = sorted(served - coverage.routes())
+    assert not missing, f"routes the suite never drove: {missing}"
+    unused = set(EXCEPTIONS) - coverage.excused
+    assert not unused, f"exceptions no longer needed: {unused}"

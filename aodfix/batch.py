@@ -26,14 +26,14 @@ import httpx
 from aod import AsyncClient
 from aod.errors import AodHTTPError, ValidationError
 
-from aodfix.agent.collect import AgentFailure, AgentRun, SessionSpec, collect_patch
+from aodfix.agent.collect import AgentRun, SessionSpec, collect_patch
 from aodfix.agent.orphans import list_sessions, orphans
 from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import AgentSession, SessionRegistry, delete_session
 from aodfix.agent.sse import StreamTooLarge
 from aodfix.agent.transport import AnswerRefused, AnswerTimeout
+from aodfix.errors import RepositorySkipped, StageError
 from aodfix.forge.app_auth import AppAuthError
-from aodfix.forge.errors import ForgeError, RepositorySkipped, one_line
 from aodfix.forge.git_work import Checkout, GitIdentity, GitRemote
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.pr_body import render_body, workflow_run_url
@@ -58,6 +58,7 @@ from aodfix.report.models import (
     Timings,
 )
 from aodfix.report.transcripts import write_transcript
+from aodfix.safe_text import one_line
 from aodfix.state import StateWriter, final_for_resume, read_results, state_path
 
 log = logging.getLogger(__name__)
@@ -230,13 +231,13 @@ class Batch:
             state.append(result)
             self._interrupted[job.repository] = result
             raise
-        except ForgeError as exc:
+        except StageError as exc:
             outcome.fail(exc.stage, exc.message)
+            if exc.patch is not None:  # what the reviewer should see of a refused patch
+                outcome.patch = exc.patch
         except RepositorySkipped as exc:
             outcome.status = Status.SKIPPED
             outcome.error = ErrorInfo(exc.stage, exc.reason)
-        except AgentFailure as exc:
-            outcome.fail(exc.stage, exc.message)
         except Exception as exc:  # one repository's bug must not stop the batch
             log.debug("unexpected error in %s", job.repository, exc_info=True)
             outcome.fail(outcome.stage, f"internal error: {type(exc).__name__}: {exc}")
@@ -261,7 +262,7 @@ class Batch:
         try:
             job = job.for_base(resolved.base, resolved.default_branch)
         except ValueError as exc:  # BranchRefused, TemplateProblem: one line each
-            raise ForgeError(Stage.RESOLVE, f"{job.repository}: {exc}") from None
+            raise StageError(Stage.RESOLVE, f"{job.repository}: {exc}") from None
         outcome.branch, outcome.base = job.branch, resolved.base
         outcome.base_sha = resolved.base_sha
         token = await self._thread(
@@ -311,7 +312,7 @@ class Batch:
         try:
             summary = inspect_patch(patch)
         except PatchFormatError as exc:
-            raise ForgeError(Stage.POLICY, f"the patch is not a valid git diff: {exc}") from None
+            raise StageError(Stage.POLICY, f"the patch is not a valid git diff: {exc}") from None
         outcome.diffstat = summary.diffstat
         violations = check_policy(
             summary,
@@ -323,7 +324,7 @@ class Batch:
         if self.manifest.policy.block_secrets:
             violations += self._secrets(patch, outcome)
         if violations:
-            raise ForgeError(Stage.POLICY, _violations(violations))
+            raise StageError(Stage.POLICY, _violations(violations))
         await self._publish(job, resolved, patch, summary.diffstat, outcome)
 
     def _secrets(self, patch: bytes, outcome: _Outcome) -> list[str]:
@@ -377,27 +378,21 @@ class Batch:
             return await collect_patch(
                 session, spec, run, timeout=self.options.timeout, on_stage=on_stage
             )
-        except AgentFailure as exc:
-            if exc.patch is not None:  # the start of a refused patch, for the reviewer
-                outcome.patch = exc.patch
-            raise
         except ValidationError as exc:
-            raise AgentFailure(Stage.AGENT, _explain_validation(exc, resource["url"])) from None
+            raise StageError(Stage.AGENT, _explain_validation(exc, resource["url"])) from None
         except AodHTTPError as exc:
-            raise AgentFailure(
+            raise StageError(
                 Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}"
             ) from None
         except (AnswerTimeout, AnswerRefused, StreamTooLarge) as exc:  # already one line
-            raise AgentFailure(Stage.AGENT, str(exc)) from None
+            raise StageError(Stage.AGENT, str(exc)) from None
         except ValueError as exc:  # a reply the SDK cannot parse (not JSON, wrong shape)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise AgentFailure(
+            raise StageError(
                 Stage.AGENT, f"AoD sent a reply aodfix cannot read: {type(exc).__name__}: {first}"
             ) from None
         except httpx.HTTPError as exc:
-            raise AgentFailure(
-                Stage.AGENT, f"AoD unreachable: {type(exc).__name__}: {exc}"
-            ) from None
+            raise StageError(Stage.AGENT, f"AoD unreachable: {type(exc).__name__}: {exc}") from None
         finally:
             # Recorded before the (possibly interrupted) close: the result must name its session.
             outcome.session_id = run.session_id or session.id  # also if cancelled mid-create
@@ -425,7 +420,7 @@ class Batch:
         try:
             token = await self._thread(self.github.token, owner)
         except AppAuthError as exc:
-            raise ForgeError(Stage.PUSH, f"no GitHub App token for {owner}: {exc}") from None
+            raise StageError(Stage.PUSH, f"no GitHub App token for {owner}: {exc}") from None
         remote = GitRemote.for_repository(settings.server_url, resolved.full_name, token)
         three_way = not resolved.base_is_default
         self._stage(outcome, Stage.APPLY, "pushing" if not self.options.dry_run else "checking")
@@ -458,7 +453,7 @@ class Batch:
         )
         outcome.notes = verdict.notes
         if verdict.violations:
-            raise ForgeError(Stage.POLICY, _violations(verdict.violations))
+            raise StageError(Stage.POLICY, _violations(verdict.violations))
 
     async def _pull_request(
         self,

@@ -1,7 +1,34 @@
-"""Errors that stop a command before anything runs (exit 2)."""
+"""The failures aodfix turns into exit codes and results: a configuration that stops a
+command before anything runs (exit 2), and a repository that failed at, or was left alone
+at, one stage of its pipeline (its result, never the batch's end)."""
 
 from __future__ import annotations
+
+from aodfix.report.models import Stage
+from aodfix.safe_text import one_line
 
 
 class ConfigurationError(Exception):
     """A setting is missing or refused (a token, an unreachable service); nothing ran."""
+
+
+class StageError(Exception):
+    """The repository failed at ``stage``; ``message`` is one redacted, printable line.
+
+    ``patch`` is what a reviewer should see of a refused patch (e.g. the start of one too
+    large to keep whole)."""
+
+    def __init__(self, stage: Stage, message: str, *, patch: str | None = None) -> None:
+        self.stage = stage
+        self.message = one_line(message)
+        self.patch = patch
+        super().__init__(self.message)
+
+
+class RepositorySkipped(Exception):
+    """The repository is left alone on purpose (archived, a branch someone else owns)."""
+
+    def __init__(self, stage: Stage, reason: str) -> None:
+        self.stage = stage
+        self.reason = one_line(reason)
+        super().__init__(self.reason)

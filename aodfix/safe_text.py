@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from aodfix.redact import redact
+
 # ESC-introduced sequences (CSI, OSC up to BEL or ST, two-character escapes), the C1
 # controls, and every other C0 control but tab and newline.
 _ESCAPES = re.compile(
@@ -22,3 +24,10 @@ _ESCAPES = re.compile(
 def printable(text: str) -> str:
     """``text`` without escape sequences and control characters (tab and newline kept)."""
     return _ESCAPES.sub("", text)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` redacted, printable and folded onto one line, for errors shown in tables,
+    logs and reports."""
+    folded = " ".join(printable(redact(text)).split())
+    return folded if len(folded) <= limit else folded[: limit - 1] + "…"

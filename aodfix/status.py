@@ -17,10 +17,10 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from aodfix.forge.app_auth import AppAuthError
-from aodfix.forge.errors import one_line
 from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.forge.pr_body import batch_marker
 from aodfix.plan import RepoJob
+from aodfix.safe_text import one_line
 
 
 @dataclass(frozen=True)

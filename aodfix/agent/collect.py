@@ -22,6 +22,7 @@ from typing import Any
 from aodfix.agent.runtime_output import read_verdict
 from aodfix.agent.session import AgentSession, turn_timeout
 from aodfix.agent.sse import TurnOutput
+from aodfix.errors import StageError
 from aodfix.patch import (
     NoBlock,
     PatchDamaged,
@@ -40,18 +41,6 @@ from aodfix.patch.errors import PatchIntegrityError
 from aodfix.report.models import Stage
 
 MAX_SLICE_TURNS = 64
-
-
-class AgentFailure(Exception):
-    """The agent stage could not produce a patch; ``stage`` is agent, collect or policy.
-
-    ``patch`` is the start of a patch refused for its size, for the report to show."""
-
-    def __init__(self, stage: Stage, message: str, *, patch: str | None = None) -> None:
-        self.stage = stage
-        self.message = message
-        self.patch = patch
-        super().__init__(message)
 
 
 @dataclass
@@ -87,7 +76,7 @@ async def collect_patch(
     on_stage: Callable[[str], None] = lambda _stage: None,
     clock: Callable[[], float] = time.monotonic,
 ) -> bytes:
-    """Drive the session to a verified patch (possibly empty); raises AgentFailure.
+    """Drive the session to a verified patch (possibly empty); raises StageError.
 
     ``timeout`` is the hard deadline in seconds, counted from the session's creation (time
     spent waiting for a quota slot is not the agent's): past it the turn is abandoned and
@@ -116,11 +105,11 @@ async def collect_patch(
         async with asyncio.timeout(timeout):
             return await _turns(session, spec, run, turn_limit, on_stage)
     except TimeoutError:
-        raise AgentFailure(
+        raise StageError(
             Stage.AGENT, f"the session passed its {timeout:g} s deadline and was terminated"
         ) from None
     except PatchTooLarge as exc:
-        raise AgentFailure(
+        raise StageError(
             Stage.POLICY, _too_large(exc, spec.max_patch_bytes), patch=exc.excerpt
         ) from None
 
@@ -150,7 +139,7 @@ async def _turns(
         reminder = collect_reminder(spec.mount_path, spec.base_sha, spec.key)
         found = extract_patch((await turn(reminder)).stdout, max_bytes=limit)
         if isinstance(found, NoBlock):
-            raise AgentFailure(
+            raise StageError(
                 Stage.COLLECT,
                 "the agent did not run the collect command, even after a reminder turn",
             )
@@ -164,7 +153,7 @@ def _check_base(found: PatchFound | PatchDamaged, base_sha: str) -> None:
     """Refuse a block made against another commit: forged, or stale from an earlier run, it
     would otherwise be applied on the resolved base as if it had been made there."""
     if found.base_sha != base_sha:
-        raise AgentFailure(
+        raise StageError(
             Stage.COLLECT,
             f"the collect block is for base {found.base_sha[:12]}, not the resolved base"
             f" {base_sha[:12]} (forged or stale); refused",
@@ -197,8 +186,8 @@ async def _read_slices(
         if assembler.patch is not None:
             return assembler.patch
     except (SliceRetrievalError, PatchIntegrityError) as exc:
-        raise AgentFailure(Stage.COLLECT, f"patch retrieval failed: {exc}") from None
-    raise AgentFailure(
+        raise StageError(Stage.COLLECT, f"patch retrieval failed: {exc}") from None
+    raise StageError(
         Stage.COLLECT, f"patch retrieval needed more than {MAX_SLICE_TURNS} slice turns"
     )
 
@@ -211,19 +200,19 @@ def _check_turn(output: TurnOutput, run: AgentRun) -> None:
     if verdict.cost_usd is not None:
         run.cost_usd = (run.cost_usd or 0.0) + verdict.cost_usd
     if output.end == "stale":
-        raise AgentFailure(Stage.AGENT, "the session went stale (no output for too long)")
+        raise StageError(Stage.AGENT, "the session went stale (no output for too long)")
     if output.end == "terminated":
-        raise AgentFailure(Stage.AGENT, "the session was terminated")
+        raise StageError(Stage.AGENT, "the session was terminated")
     if output.end == "error":
-        raise AgentFailure(Stage.AGENT, "the session failed (AoD reported an error)")
+        raise StageError(Stage.AGENT, "the session failed (AoD reported an error)")
     if output.exit_code != 0:
         tail = _last_line(output.stderr)
-        raise AgentFailure(
+        raise StageError(
             Stage.AGENT,
             f"the agent exited with code {output.exit_code}" + (f": {tail}" if tail else ""),
         )
     if verdict.failed:
-        raise AgentFailure(Stage.AGENT, verdict.reason or "the agent reported an error")
+        raise StageError(Stage.AGENT, verdict.reason or "the agent reported an error")
 
 
 def _last_line(text: str) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import git
 
-from aodfix.forge.errors import ForgeError, RepositorySkipped
+from aodfix.errors import RepositorySkipped, StageError
 from aodfix.patch import apply_patch
 from aodfix.patch.result import ResultTree, TreeReadError, read_result
 from aodfix.redact import child_environment, register_secret
@@ -139,13 +139,13 @@ class Checkout:
         reason) and return what git wrote, for the policy to decide on."""
         result = apply_patch(self.path, patch, three_way_fallback=three_way)
         if not result.applies:
-            raise ForgeError(
+            raise StageError(
                 Stage.APPLY, f"patch does not apply on {self.base_sha[:12]}: {result.message}"
             )
         try:
             return read_result(self.path)
         except TreeReadError as exc:
-            raise ForgeError(Stage.POLICY, f"cannot read what the patch wrote: {exc}") from None
+            raise StageError(Stage.POLICY, f"cannot read what the patch wrote: {exc}") from None
 
     def commit(self, *, message: str, author: GitIdentity, batch: str) -> str:
         """Commit the applied patch with the batch trailer."""
@@ -208,7 +208,7 @@ class Checkout:
         if done.returncode != 0:
             stderr = done.stderr.decode("utf-8", "replace").strip()
             command = args[0] if args else "git"
-            raise ForgeError(stage, f"git {command} failed: {stderr or done.returncode}")
+            raise StageError(stage, f"git {command} failed: {stderr or done.returncode}")
         return done.stdout.decode("utf-8", "replace").rstrip("\n")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from github import GithubException
 from github.PullRequest import PullRequest
 
-from aodfix.forge.errors import ForgeError
+from aodfix.errors import StageError
 from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.forge.resolve import ResolvedRepository
 from aodfix.report.models import Stage
@@ -75,12 +75,12 @@ def open_or_update(
                     raise
         return _update(gateway, existing, want, branch_moved=branch_moved)
     except GitHubRateLimited as exc:
-        raise ForgeError(
+        raise StageError(
             Stage.PULL_REQUEST,
             f"{exc}; the branch is pushed — run again with --resume to open the pull request",
         ) from None
     except GithubException as exc:
-        raise ForgeError(
+        raise StageError(
             Stage.PULL_REQUEST, f"GitHub refused the pull request: {_why(exc)}"
         ) from None
 

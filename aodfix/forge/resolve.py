@@ -14,8 +14,8 @@ import requests
 from github import GithubException, UnknownObjectException
 from github.Repository import Repository
 
+from aodfix.errors import RepositorySkipped, StageError
 from aodfix.forge.app_auth import AppAuthError
-from aodfix.forge.errors import ForgeError, RepositorySkipped
 from aodfix.forge.git_work import foreign_branch, made_by_batch
 from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.report.models import Stage
@@ -46,25 +46,25 @@ def resolve_repository(
         owner = repository.split("/")[0]
         repo = _read(gateway, lambda: gateway.client(owner).get_repo(repository), repository)
     except UnknownObjectException:
-        raise ForgeError(
+        raise StageError(
             Stage.RESOLVE, f"repository {repository} not found (or the token cannot see it)"
         ) from None
     except GithubException as exc:
-        raise ForgeError(Stage.RESOLVE, f"cannot read {repository}: {_describe(exc)}") from None
+        raise StageError(Stage.RESOLVE, f"cannot read {repository}: {_describe(exc)}") from None
     if repo.archived:
         raise RepositorySkipped(Stage.RESOLVE, f"{repository} is archived")
     permissions = repo.permissions
     if need_push and permissions is not None and not permissions.push:
-        raise ForgeError(Stage.RESOLVE, f"the token cannot push to {repository}")
+        raise StageError(Stage.RESOLVE, f"the token cannot push to {repository}")
     branch_name = base or repo.default_branch
     try:
         branch = _read(gateway, lambda: repo.get_branch(branch_name), repository)
     except UnknownObjectException:
-        raise ForgeError(
+        raise StageError(
             Stage.RESOLVE, f"base branch {branch_name!r} not found in {repository}"
         ) from None
     except GithubException as exc:
-        raise ForgeError(
+        raise StageError(
             Stage.RESOLVE, f"cannot read branch {branch_name!r} of {repository}: {_describe(exc)}"
         ) from None
     return ResolvedRepository(
@@ -83,9 +83,9 @@ def _read(gateway: GitHubGateway, call: Callable[[], T], repository: str) -> T:
     try:
         return gateway.read(call)
     except (GitHubRateLimited, AppAuthError) as exc:
-        raise ForgeError(Stage.RESOLVE, f"cannot read {repository}: {exc}") from None
+        raise StageError(Stage.RESOLVE, f"cannot read {repository}: {exc}") from None
     except requests.RequestException as exc:
-        raise ForgeError(
+        raise StageError(
             Stage.RESOLVE, f"cannot read {repository}: GitHub unreachable ({type(exc).__name__})"
         ) from None
 
@@ -107,7 +107,7 @@ def check_branch_owner(
     except UnknownObjectException:
         return "absent"
     except GithubException as exc:
-        raise ForgeError(
+        raise StageError(
             Stage.RESOLVE, f"cannot read branch {branch!r} of {repo.full_name}: {_describe(exc)}"
         ) from None
     commit = found.commit

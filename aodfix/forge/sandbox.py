@@ -9,8 +9,8 @@ read-only ``AODFIX_SANDBOX_TOKEN`` the user made for cloning.
 
 from __future__ import annotations
 
+from aodfix.errors import StageError
 from aodfix.forge.app_auth import AppAuthError
-from aodfix.forge.errors import ForgeError
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.resolve import ResolvedRepository
 from aodfix.report.models import Stage
@@ -29,14 +29,14 @@ def sandbox_credential(
         try:
             return gateway.sandbox_token(repo.full_name)
         except AppAuthError as exc:
-            raise ForgeError(
+            raise StageError(
                 Stage.RESOLVE, f"cannot mint a read-only sandbox token: {exc}"
             ) from None
     if settings.sandbox_token:
         return settings.sandbox_token
     if agent_credentials == WRITE_TOKEN:
         return gateway.token(repo.full_name.split("/")[0])
-    raise ForgeError(
+    raise StageError(
         Stage.RESOLVE,
         f"{repo.full_name} is private and aodfix will not hand its own GitHub token (which can"
         " push) to the agent's sandbox: set AODFIX_SANDBOX_TOKEN to a read-only token, use a"

@@ -320,25 +320,31 @@ class Batch:
             max_files=self.manifest.policy.max_files,
             max_patch_bytes=self.manifest.policy.max_patch_bytes,
             forbidden_paths=self.manifest.policy.forbidden_paths,
+            max_file_bytes=self.manifest.policy.max_file_bytes,
         )
-        if self.manifest.policy.block_secrets:
-            violations += self._secrets(patch, outcome)
         if violations:
             raise StageError(Stage.POLICY, _violations(violations))
         await self._publish(job, resolved, patch, summary.diffstat, outcome)
 
-    def _secrets(self, patch: bytes, outcome: _Outcome) -> list[str]:
-        """Credentials the patch would push; each is masked from here on, everywhere (the
-        transcript, already written, is masked again)."""
-        findings = find_secrets(patch, known_secrets())
+    def _check_secrets(self, added: bytes, outcome: _Outcome) -> None:
+        """Credentials among the lines git would add (binary files read as text); each is
+        masked from here on, everywhere (the transcript, already written, is masked again)."""
+        findings = find_secrets(added, known_secrets())
+        if not findings:
+            return
         for finding in findings:
             register_secret(finding.value)
-        if findings and outcome.transcript:
+        if outcome.transcript:
             redact_file(self.options.report_dir / outcome.transcript)
-        return [
-            f"{f.path}:{f.line}: adds a credential ({f.kind}) (policy.block_secrets)"
-            for f in findings
-        ]
+        raise StageError(
+            Stage.POLICY,
+            _violations(
+                [
+                    f"{f.path}:{f.line}: adds a credential ({f.kind}) (policy.block_secrets)"
+                    for f in findings
+                ]
+            ),
+        )
 
     async def _agent_stage(
         self, job: RepoJob, resolved: ResolvedRepository, outcome: _Outcome
@@ -429,6 +435,8 @@ class Batch:
             with Checkout(remote, resolved.base_sha) as checkout:
                 checkout.fetch(None if self.options.dry_run else job.branch)
                 self._check_tree(checkout.apply(patch, three_way=three_way), outcome)
+                if self.manifest.policy.block_secrets:
+                    self._check_secrets(checkout.added_text(), outcome)
                 if self.options.dry_run:
                     return None
                 checkout.commit(

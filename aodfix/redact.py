@@ -33,12 +33,19 @@ def register_secret(value: str | None) -> None:
 
 
 def encoded_forms(secret: str) -> set[str]:
-    """``secret`` and its base64 (standard and URL-safe, padded or not) and hex spellings."""
+    """``secret`` and its hex and base64 spellings (standard and URL-safe), the latter at
+    each of the three byte offsets it can start at inside longer encoded data: the part of
+    the encoding that depends on the secret's bytes alone."""
     raw = secret.encode()
     forms = {secret, raw.hex(), raw.hex().upper()}
-    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
-        text = encoded.decode()
-        forms |= {text, text.rstrip("=")}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(raw).decode()
+        forms |= {whole, whole.rstrip("=")}
+        for offset in range(3):
+            shifted = encode(b"\0" * offset + raw).decode().rstrip("=")
+            core = shifted[4 if offset else 0 : -4]  # groups mixed with other bytes dropped
+            if len(core) >= 12:
+                forms.add(core)
     return forms
 
 
@@ -58,13 +65,27 @@ def environment() -> dict[str, str]:
     return {**os.environ, **_held}
 
 
+# What a git child needs from this environment, and nothing else: where programs and home
+# are, locale, temp folder, proxies and certificates (Enterprise Server behind a proxy or a
+# private CA), and git's own variables.
+CHILD_VARIABLES = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "XDG_CONFIG_HOME"}
+    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"}
+    | {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
+    | {"SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"}
+)
+
+
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child process: this one's, without anything holding a secret."""
+    """The environment for a git child process: only what it needs (``CHILD_VARIABLES``,
+    ``LC_*`` and ``GIT_*``) from this one's, and nothing that holds a secret."""
     secrets = known_secrets()
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in SECRET_ENV_VARS and not any(s in value for s in secrets)
+        if (name in CHILD_VARIABLES or name.startswith(("LC_", "GIT_")))
+        and name not in SECRET_ENV_VARS
+        and not any(s in value for s in secrets)
     }
     env.update(extra or {})
     return env

@@ -33,6 +33,12 @@ from aodfix.report.models import Stage
 
 TRAILER = "Aodfix-Batch"
 TIP_REF = "refs/aodfix/tip"  # where the batch branch's remote tip is fetched to
+GIT_TIMEOUT = 600  # seconds for one git command; a forge that stalls fails the repository
+# git gives up on a transfer slower than 1 KB/s for a minute, well before GIT_TIMEOUT.
+LOW_SPEED = (
+    ("http.lowSpeedLimit", "1000"),
+    ("http.lowSpeedTime", "60"),
+)  # where the batch branch's remote tip is fetched to
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ class GitRemote:
 
     def environment(self, *, network: bool) -> dict[str, str]:
         """A scrubbed environment for one git command (no token of this process in it)."""
-        configs = [("credential.helper", ""), *(self.auth if network else ())]
+        configs = [("credential.helper", ""), *LOW_SPEED, *(self.auth if network else ())]
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
         start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
         for offset, (key, value) in enumerate(configs):
@@ -95,7 +101,8 @@ class Checkout:
         self.remote = remote
         self.base_sha = base_sha
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
-        self.repo = git.Repo.init(self.path)
+        self._git(Stage.APPLY, "init", "--quiet")  # with the scrubbed environment
+        self.repo = git.Repo(self.path)
         self.fetched_branch: str | None = None
         self.remote_tip: git.Commit | None = None
 
@@ -146,6 +153,23 @@ class Checkout:
             return read_result(self.path)
         except TreeReadError as exc:
             raise StageError(Stage.POLICY, f"cannot read what the patch wrote: {exc}") from None
+
+    def added_text(self) -> bytes:
+        """What the applied patch adds, as git shows it with every file read as text (a
+        binary file or a ``.gitattributes`` rule cannot hide content from a scan)."""
+        return self._git_bytes(
+            Stage.POLICY,
+            "diff",
+            "--cached",
+            "--text",
+            "--unified=0",
+            "--no-renames",
+            "--no-color",
+            "--no-ext-diff",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "HEAD",
+        )
 
     def commit(self, *, message: str, author: GitIdentity, batch: str) -> str:
         """Commit the applied patch with the batch trailer."""
@@ -201,15 +225,33 @@ class Checkout:
         extra_env: dict[str, str] | None = None,
         network: bool = False,
     ) -> str:
+        out = self._git_bytes(stage, *args, extra_env=extra_env, network=network)
+        return out.decode("utf-8", "replace").rstrip("\n")
+
+    def _git_bytes(
+        self,
+        stage: Stage,
+        *args: str,
+        extra_env: dict[str, str] | None = None,
+        network: bool = False,
+    ) -> bytes:
         env = {**self.remote.environment(network=network), **(extra_env or {})}
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, capture_output=True, check=False
-        )
+        command = args[0] if args else "git"
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                cwd=self.path,
+                env=env,
+                capture_output=True,
+                check=False,
+                timeout=GIT_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            raise StageError(stage, f"git {command} took longer than {GIT_TIMEOUT} s") from None
         if done.returncode != 0:
             stderr = done.stderr.decode("utf-8", "replace").strip()
-            command = args[0] if args else "git"
             raise StageError(stage, f"git {command} failed: {stderr or done.returncode}")
-        return done.stdout.decode("utf-8", "replace").rstrip("\n")
+        return done.stdout
 
 
 def made_by_batch(message: str, batch: str) -> bool:

@@ -55,6 +55,11 @@ class GitHubSettings:
         sandbox_token = env.get("AODFIX_SANDBOX_TOKEN") or ""
         register_secret(token)
         register_secret(sandbox_token)
+        if sandbox_token and sandbox_token == token:
+            raise ConfigurationError(
+                "AODFIX_SANDBOX_TOKEN is GITHUB_TOKEN: the sandbox token must be a separate,"
+                " read-only token (aodfix will not hand its write token to the agent)"
+            )
         try:
             app = AppCredentials.from_env(env)
         except ValueError as exc:

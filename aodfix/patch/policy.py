@@ -8,6 +8,7 @@ moving a workflow out of ``.github/workflows`` touches it as much as editing it.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Sequence
 
 from aodfix.globs import matches
@@ -21,6 +22,7 @@ def check_policy(
     max_files: int | None,
     max_patch_bytes: int | None,
     forbidden_paths: Sequence[str],
+    max_file_bytes: int | None = None,
 ) -> list[str]:
     """Every policy violation of the patch, as messages; empty when the patch may be pushed.
 
@@ -37,6 +39,7 @@ def check_policy(
             ]
         if change.is_symlink and change.new_path is not None:
             violations += _escaping_symlink(change.new_path, change.symlink_target)
+    violations += _oversized_literals(patch_bytes, max_file_bytes)
     count = len(summary.files)
     if max_files is not None and count > max_files:
         violations.append(f"patch touches {count} files, more than max_files={max_files}")
@@ -75,3 +78,19 @@ def _escaping_symlink(path: str, target: str | None) -> list[str]:
     if any(part.casefold() == ".git" for part in resolved.split("/")):
         return [f"{path}: symlink to {target!r} points into .git/"]
     return []
+
+
+_LITERAL = re.compile(rb"^literal (\d{1,15})$", re.MULTILINE)
+
+
+def _oversized_literals(patch_bytes: bytes, max_file_bytes: int | None) -> list[str]:
+    """A binary file the patch declares larger than allowed, refused before ``git apply``
+    would inflate it on disk (a small deflated patch can write gigabytes)."""
+    if max_file_bytes is None:
+        return []
+    sizes = [int(m.group(1)) for m in _LITERAL.finditer(patch_bytes)]
+    return [
+        f"a binary file of {size} bytes, more than max_file_bytes={max_file_bytes}"
+        for size in sizes
+        if size > max_file_bytes
+    ][:1]

@@ -66,7 +66,7 @@ def read_result(worktree: Path) -> ResultTree:
     }
     gitmodules = None
     for change in changes:
-        if change.path == ".gitmodules" and change.new_mode != NULL_MODE:
+        if change.path.casefold() == ".gitmodules" and change.new_mode != NULL_MODE:
             gitmodules = (
                 _contents(worktree, [change.blob]).get(change.blob, b"").decode("utf-8", "replace")
             )

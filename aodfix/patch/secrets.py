@@ -65,15 +65,22 @@ def find_secrets(patch: bytes, run_secrets: Iterable[str]) -> list[SecretFinding
 
 
 def added_lines(patch: bytes) -> Iterator[tuple[str, int, str]]:
-    """(path, new line number, text) of every ``+`` line of a text diff."""
-    path, number = "", 0
+    """(path, new line number, text) of every ``+`` line of a text diff. File headers are
+    read only between ``diff --git`` and the first hunk: inside a hunk, ``+++ x`` is an
+    added line like any other."""
+    path, number, in_header = "", 0, False
     for raw in patch.split(b"\n"):
-        if raw.startswith(b"+++ "):
+        if raw.startswith(b"diff --git "):
+            in_header = True
+        elif in_header and raw.startswith(b"+++ "):
             name = raw[4:].decode("utf-8", "replace")
             path = name[2:] if name.startswith("b/") else name
         elif raw.startswith(b"@@ "):
+            in_header = False
             plus = raw.split(b" ")[2] if raw.count(b" ") >= 2 else b"+0"
             number = int(plus[1:].split(b",")[0] or b"0") - 1
+        elif in_header:
+            continue
         elif raw.startswith(b"+"):
             number += 1
             yield path, number, raw[1:].decode("utf-8", "replace")

@@ -61,7 +61,14 @@ def check_tree(
             verdict.notes.append(f"non-ASCII path: {path!a}")
         verdict.violations.extend(_kind_problems(change, tree, allow_submodules, max_file_bytes))
         verdict.notes.extend(_mode_notes(change))
+    verdict.notes.extend(f"submodule URL: {url}" for url in _submodule_urls(tree.gitmodules))
     return verdict
+
+
+def _submodule_urls(gitmodules: str | None) -> list[str]:
+    """The URLs a changed ``.gitmodules`` names (allowed submodules are shown, not hidden)."""
+    found = re.findall(r"^\s*url\s*=\s*(\S+)", gitmodules or "", re.MULTILINE)
+    return [ascii(url)[1:-1] for url in found]
 
 
 def resolve(path: str, symlinks: dict[str, str], *, follow_last: bool = True) -> str | None:
@@ -137,7 +144,7 @@ def _kind_problems(
     path, mode = change.path, change.new_mode
     if mode == GITLINK and not allow_submodules:
         return [f"{path}: adds a submodule (gitlink), not allowed (policy.allow_submodules)"]
-    if path == ".gitmodules" and not allow_submodules:
+    if path.casefold() == ".gitmodules" and not allow_submodules:
         return [f"{path}: changes submodules, not allowed (policy.allow_submodules)"]
     if mode == SYMLINK:
         target = tree.symlinks.get(path, "")

@@ -15,6 +15,7 @@ from stack import AOD_TOKEN, GITHUB_TOKEN
 FILES = {"greet.py": 'print("Helo")\n'}
 FIX = {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}]}
 NETWORK = ("ls-remote", "fetch", "push")
+GITPYTHON_HELPERS = ("version", "cat-file")
 
 
 def _git_shim(directory: Path) -> Path:
@@ -47,6 +48,8 @@ def test_git_children_hold_no_token_and_only_forge_commands_hold_the_auth_header
         PATH=f"{shim}{os.pathsep}{os.environ['PATH']}",
         GIT_DUMP_DIR=str(dumps),
         GH_TOKEN=GITHUB_TOKEN,
+        AWS_SECRET_ACCESS_KEY="runner-secret-not-for-git",
+        ACTIONS_RUNTIME_TOKEN="runner-token-not-for-git",
     )
     assert run.statuses() == {"acme/a": "pr_opened"}, run.stderr
     header = base64.b64encode(f"x-access-token:{GITHUB_TOKEN}".encode()).decode()
@@ -62,4 +65,8 @@ def test_git_children_hold_no_token_and_only_forge_commands_hold_the_auth_header
             assert secret not in env, f"{secret[:14]} reached git {command}"
         if header in env:
             assert command in NETWORK, f"the auth header reached git {command}"
+        if command in GITPYTHON_HELPERS:
+            continue  # GitPython's own readers inherit the (token-free) process environment
+        for secret in ("AWS_SECRET_ACCESS_KEY", "ACTIONS_RUNTIME_TOKEN"):
+            assert secret not in env, f"{secret[:21]} reached git {command}"
     assert {"fetch", "push", "commit", "apply"} <= seen

@@ -66,6 +66,7 @@ def test_a_patch_adding_credentials_is_refused_and_the_credentials_are_masked(
 ) -> None:
     aws = "AKIAZ3MHALV2WXYZ1234"
     encoded = base64.b64encode(GITHUB_TOKEN.encode()).decode()
+    shifted = base64.b64encode(b"x" + GITHUB_TOKEN.encode()).decode()  # another byte offset
     stack = make_stack(
         {
             "acme/aws": {"edits": [{"write": "conf/aws.ini", "content": f"key = {aws}\n"}]},
@@ -73,22 +74,34 @@ def test_a_patch_adding_credentials_is_refused_and_the_credentials_are_masked(
                 "edits": [
                     {"write": "ci/token.txt", "content": f"{GITHUB_TOKEN}\n"},
                     {"write": "ci/token.b64", "content": f"{encoded}\n"},
+                    {"write": "ci/shifted.b64", "content": f"{shifted}\n"},
+                ]
+            },
+            # Hidden from a text diff: a binary file, and a line that reads like a header.
+            "acme/hidden": {
+                "edits": [
+                    {"write": ".gitattributes", "content": "*.bin binary\n"},
+                    {"run": f"printf 'x\\000{aws}\\000' > blob.bin"},
+                    {"write": "notes.txt", "content": f"++ {GITHUB_TOKEN}\n"},
                 ]
             },
         }
     )
-    for name in ("acme/aws", "acme/own"):
+    names = ["acme/aws", "acme/own", "acme/hidden"]
+    for name in names:
         stack.add_repository(name, FILES)
-    run = stack.apply(stack.manifest(["acme/aws", "acme/own"]))
+    run = stack.apply(stack.manifest(names))
     results = run.results()
-    for name, where in (("acme/aws", "conf/aws.ini:1"), ("acme/own", "ci/token.txt:1")):
+    cases = (("acme/aws", "conf/aws.ini:1"), ("acme/own", "ci/token.txt:1"))
+    for name, where in (*cases, ("acme/hidden", "blob.bin:1"), ("acme/hidden", "notes.txt:1")):
         error = results[name]["error"]
         assert (results[name]["status"], error["stage"]) == ("failed", "policy"), results[name]
         assert where in error["message"] and "credential" in error["message"]
         assert stack.github.branch_sha(name, "aodfix/e2e-fix") is None
     assert "ci/token.b64:1" in results["acme/own"]["error"]["message"]
+    assert "ci/shifted.b64:1" in results["acme/own"]["error"]["message"]
     assert results["acme/aws"]["patch"]  # the refused patch is kept for the reviewer, masked
     for path in iter_files(run.report_dir):
         text = path.read_text(errors="replace")
-        for secret in (aws, encoded):
+        for secret in (aws, encoded, GITHUB_TOKEN, shifted[4:-4]):
             assert secret not in text, f"a credential reached {path}"

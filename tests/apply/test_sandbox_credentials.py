@@ -29,9 +29,17 @@ def _private_stack(make_stack: MakeStack) -> tuple[Stack, str]:
     return stack, main
 
 
-def _assert_agent_pushed_nothing(stack: Stack, main: str) -> None:
+def _assert_agent_pushed_nothing(stack: Stack, main: str, sandbox_token: str) -> None:
     assert stack.github.branch_sha("acme/p", "main") == main
     assert stack.github.branch_sha("acme/p", "main-evil") is None
+    # The agent did try, with its credential, and the forge refused it.
+    label = stack.github.token_label(sandbox_token)
+    refused = [
+        r
+        for r in stack.github.requests
+        if r.kind == "git" and "receive-pack" in r.path + r.query and r.token_label == label
+    ]
+    assert refused and all(r.status == 403 for r in refused), refused
 
 
 def test_private_repository_without_a_read_only_token_fails_at_resolve(
@@ -54,7 +62,7 @@ def test_a_read_only_sandbox_token_clones_and_the_agents_push_is_refused(
     run = stack.apply(stack.manifest(["acme/p"]), AODFIX_SANDBOX_TOKEN=SANDBOX_TOKEN)
     assert run.statuses() == {"acme/p": "pr_opened"}, run.stderr
     assert [r.token for r in stack.aod.stats.resources] == [SANDBOX_TOKEN]
-    _assert_agent_pushed_nothing(stack, main)
+    _assert_agent_pushed_nothing(stack, main, SANDBOX_TOKEN)
     assert SANDBOX_TOKEN not in run.stdout + run.stderr
 
 
@@ -79,7 +87,7 @@ def test_with_a_github_app_the_sandbox_gets_a_one_repository_read_token(
     permissions = dict(info.permissions or {})
     assert permissions["contents"] == "read"
     assert "write" not in permissions.values()
-    _assert_agent_pushed_nothing(stack, main)
+    _assert_agent_pushed_nothing(stack, main, resource.token)
     sandbox = stack.github.token_label(resource.token)
     assert all(push.token_label != sandbox for push in stack.github.git_pushes())
     for where in (run.stdout, run.stderr):
@@ -92,3 +100,13 @@ def test_the_write_token_opt_in_hands_aodfixs_token_to_the_sandbox(make_stack: M
     run = stack.apply(stack.manifest(["acme/p"], agent_credentials="write-token"))
     assert run.statuses() == {"acme/p": "pr_opened"}, run.stderr
     assert [r.token for r in stack.aod.stats.resources] == [GITHUB_TOKEN]
+
+
+def test_a_sandbox_token_equal_to_the_write_token_is_refused_before_anything_runs(
+    make_stack: MakeStack,
+) -> None:
+    stack, _ = _private_stack(make_stack)
+    run = stack.apply(stack.manifest(["acme/p"]), AODFIX_SANDBOX_TOKEN=GITHUB_TOKEN)
+    assert run.exit_code == 2
+    assert "AODFIX_SANDBOX_TOKEN is GITHUB_TOKEN" in run.stderr
+    assert stack.aod.stats.created == 0

@@ -94,3 +94,20 @@ def test_too_big_a_patch_is_a_violation() -> None:
     assert violations(patch, max_patch_bytes=100) == [
         f"patch is {len(patch)} bytes, more than max_patch_bytes=100"
     ]
+
+
+def test_a_binary_file_declared_larger_than_max_file_bytes_is_refused_before_apply() -> None:
+    patch = (
+        b"diff --git a/zeros.bin b/zeros.bin\nnew file mode 100644\nindex 0000000..1111111\n"
+        b"GIT binary patch\nliteral 60000000\nzcmeIuF#!Mr0K%a4Pi+Qa1~5Q?0Rsjg\n\n"
+        b"literal 0\nHcmV?d00001\n\n"
+    )
+    found = check_policy(
+        inspect_patch(patch),
+        patch,
+        max_files=None,
+        max_patch_bytes=None,
+        forbidden_paths=[],
+        max_file_bytes=5_000_000,
+    )
+    assert found == ["a binary file of 60000000 bytes, more than max_file_bytes=5000000"]

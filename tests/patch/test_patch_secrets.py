@@ -43,3 +43,15 @@ def test_lockfile_hashes_and_ordinary_code_are_not_secrets() -> None:
         "commit = 3f786850e387550fdab836ed7e6dc881de23001b",
     )
     assert find_secrets(patch, []) == []
+
+
+def test_an_added_line_that_looks_like_a_file_header_is_still_an_added_line() -> None:
+    patch = _patch("a.txt", "++ AKIAZ3MHALV2WXYZ1234")
+    assert [(f.path, f.line) for f in find_secrets(patch, [])] == [("a.txt", 2)]
+
+
+def test_the_runs_token_base64d_at_any_byte_offset_is_found() -> None:
+    forms = encoded_forms(RUN_TOKEN)
+    for prefix in (b"", b"x", b"xy"):
+        shifted = base64.b64encode(prefix + RUN_TOKEN.encode() + b"\n").decode()
+        assert find_secrets(_patch("x", shifted), forms), prefix

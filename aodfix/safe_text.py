@@ -31,3 +31,8 @@ def one_line(text: str, limit: int = 500) -> str:
     logs and reports."""
     folded = " ".join(printable(redact(text)).split())
     return folded if len(folded) <= limit else folded[: limit - 1] + "…"
+
+
+def escape_html(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped: Markdown renderers then show the text, never HTML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

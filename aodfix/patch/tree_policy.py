@@ -24,7 +24,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-@dataclass(frozen=True)
+@dataclass
 class TreeVerdict:
     violations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -148,9 +148,9 @@ def _kind_problems(
         return [f"{path}: changes submodules, not allowed (policy.allow_submodules)"]
     if mode == SYMLINK:
         target = tree.symlinks.get(path, "")
-        if resolve(path, tree.symlinks) is None:
+        resolved = resolve(path, tree.symlinks)
+        if resolved is None:
             return [f"{path}: symlink to {target!r} leads outside the repository"]
-        resolved = resolve(path, tree.symlinks) or ""
         if any(part.casefold() == ".git" for part in resolved.split("/")):
             return [f"{path}: symlink to {target!r} points into .git/"]
     sized = mode not in (NULL_MODE, GITLINK, SYMLINK) and change.size is not None

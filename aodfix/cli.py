@@ -20,7 +20,8 @@ from aodfix import __version__
 from aodfix.errors import ConfigurationError
 from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from aodfix.manifest import ManifestError
-from aodfix.redact import hold_secrets, redact
+from aodfix.redact import redact
+from aodfix.settings.environment import crash_log_dir, hold_secrets
 
 # command name -> module under aodfix.commands; imported only when the command runs,
 # so `aodfix --help` and `aodfix validate` stay fast.
@@ -89,9 +90,8 @@ def _write_crash_log() -> Path:
     """The traceback in a new file only this user can read: created with O_EXCL under a
     random name (mkstemp), in a private folder when no AODFIX_LOG_DIR is set, so a file or
     symlink planted in the shared temp folder is never followed or overwritten."""
-    chosen = os.environ.get("AODFIX_LOG_DIR")
-    if chosen:
-        directory = Path(chosen)
+    directory = crash_log_dir()
+    if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
     else:
         directory = Path(tempfile.mkdtemp(prefix="aodfix-"))

@@ -4,6 +4,9 @@ at, one stage of its pipeline (its result, never the batch's end)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aodfix.report.models import Stage
 from aodfix.safe_text import one_line
 
@@ -15,13 +18,15 @@ class ConfigurationError(Exception):
 class StageError(Exception):
     """The repository failed at ``stage``; ``message`` is one redacted, printable line.
 
-    ``patch`` is what a reviewer should see of a refused patch (e.g. the start of one too
-    large to keep whole)."""
+    ``facts`` are what the failing stage still learnt, as ``RepoResult`` fields: the
+    diffstat of a refused patch, or the start of one too large to keep whole."""
 
-    def __init__(self, stage: Stage, message: str, *, patch: str | None = None) -> None:
+    def __init__(
+        self, stage: Stage, message: str, *, facts: Mapping[str, Any] | None = None
+    ) -> None:
         self.stage = stage
         self.message = one_line(message)
-        self.patch = patch
+        self.facts: Mapping[str, Any] = facts or {}
         super().__init__(self.message)
 
 

@@ -1,9 +1,9 @@
 """Manifest -> one ``RepoJob`` per repository: overrides applied, templates rendered.
 
 The base branch of a repository without a ``base`` override is only known once the
-repository is resolved on GitHub; ``expand`` renders with the bases it is given (and checks
-branch names against a sample base meanwhile), and the batch re-renders a job with
-``RepoJob.for_base`` once it knows the real one. A job carries its templates for that, so
+repository is resolved on GitHub; ``expand`` renders with the manifest's bases (and checks
+branch names against a ref-safe sample base meanwhile), and the resolve stage re-renders a
+job with ``RepoJob.for_base`` once it knows the real one. A job carries its templates for that, so
 the batch needs no manifest to do it.
 """
 
@@ -121,7 +121,6 @@ def expand(
     manifest: Manifest,
     *,
     only: Iterable[str] = (),
-    bases: Mapping[str, str] | None = None,
 ) -> list[RepoJob]:
     """The batch's jobs in manifest order; ``only`` keeps the named repositories.
 
@@ -144,7 +143,7 @@ def expand(
     for index, entry in enumerate(manifest.repositories):
         if wanted and entry.name.lower() not in wanted:
             continue
-        base = entry.base or (bases or {}).get(entry.name) or UNRESOLVED_BASE
+        base = entry.base or UNRESOLVED_BASE
         try:
             jobs.append(_build(manifest, entry, base, exhausted=exhausted))
         except _JobProblems as exc:

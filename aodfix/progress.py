@@ -7,7 +7,6 @@ events, a live terminal view, nothing) is the caller's choice.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -42,8 +41,9 @@ class SilentProgress:
 class LineProgress:
     """One plain, timestamped line per state change: for CI logs and pipes."""
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, annotations: bool = False) -> None:
         self.stream = stream or sys.stderr
+        self.annotations = annotations  # on GitHub Actions: failures become annotations
 
     def stage(self, repository: str, stage: str) -> None:
         self._write(f"{repository}: {stage}")
@@ -55,7 +55,7 @@ class LineProgress:
         elif result.pull_request is not None:
             detail = f" {result.pull_request.url}"
         self._write(f"{result.repository}: {result.status.value}{detail}")
-        if result.error is not None and os.environ.get("GITHUB_ACTIONS") == "true":
+        if result.error is not None and self.annotations:
             annotate(result)
 
     def _write(self, text: str) -> None:
@@ -158,14 +158,22 @@ class LiveProgress:
 
 
 @contextmanager
-def progress_for(total: int, *, quiet: bool = False, as_json: bool = False) -> Iterator[Progress]:
-    """The display that fits where output goes: live on a terminal, plain lines in CI/pipes."""
+def progress_for(
+    total: int,
+    *,
+    quiet: bool = False,
+    as_json: bool = False,
+    interactive: bool = True,
+    annotations: bool = False,
+) -> Iterator[Progress]:
+    """The display that fits where output goes: live on a terminal (unless ``interactive``
+    is off, as in CI), plain lines in CI and pipes, with Actions annotations if asked."""
     if as_json:
         yield JsonProgress()
     elif quiet:
         yield SilentProgress()
-    elif sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true":
+    elif sys.stderr.isatty() and interactive:
         with LiveProgress(total=total) as live:
             yield live
     else:
-        yield LineProgress()
+        yield LineProgress(annotations=annotations)

@@ -110,7 +110,7 @@ async def collect_patch(
         ) from None
     except PatchTooLarge as exc:
         raise StageError(
-            Stage.POLICY, _too_large(exc, spec.max_patch_bytes), patch=exc.excerpt
+            Stage.POLICY, _too_large(exc, spec.max_patch_bytes), facts={"patch": exc.excerpt}
         ) from None
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from aodfix.apply import ApplyResult, run_apply
-from aodfix.errors import ConfigurationError
-from aodfix.exit_codes import EXIT_USAGE
+from aodfix.apply import run_apply
+from aodfix.commands.summary import print_summary
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
 from aodfix.progress import progress_for
-from aodfix.report.markdown import STATUS_LABEL
-from aodfix.safe_text import printable
+from aodfix.settings.services import Settings
 
 
 @click.command("apply")
@@ -55,46 +52,24 @@ def command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         jobs = select_shard(jobs, index, count)
-    try:
-        with progress_for(len(jobs), quiet=quiet, as_json=as_json) as progress:
-            result = run_apply(
-                manifest,
-                jobs,
-                dry_run=dry_run,
-                concurrency=concurrency or manifest.concurrency,
-                report_dir=report_dir,
-                resume=resume,
-                progress=progress,
-            )
-    except ConfigurationError as exc:
-        click.echo(f"aodfix: {exc}", err=True)
-        return EXIT_USAGE
+    settings = Settings.for_batch(manifest, dry_run=dry_run)
+    with progress_for(
+        len(jobs),
+        quiet=quiet,
+        as_json=as_json,
+        interactive=settings.interactive,
+        annotations=settings.actions.annotations,
+    ) as progress:
+        result = run_apply(
+            manifest,
+            jobs,
+            settings,
+            dry_run=dry_run,
+            concurrency=concurrency or manifest.concurrency,
+            report_dir=report_dir,
+            resume=resume,
+            progress=progress,
+        )
     if not as_json:
-        _print_summary(result)
+        print_summary(result.report, result.paths)
     return result.exit_code
-
-
-def _print_summary(result: ApplyResult) -> None:
-    report = result.report
-    counts = ", ".join(
-        f"{n} {STATUS_LABEL[status]}"
-        for status, n in ((r, report.totals[r.value]) for r in STATUS_LABEL)
-        if n
-    )
-    out = sys.stdout
-    click.echo(
-        f"{report.manifest_name}: {len(report.results)} repositories: {counts or 'none'}", file=out
-    )
-    for r in report.results:
-        if r.pull_request is not None:
-            url = printable(r.pull_request.url)
-            click.echo(f"  {r.repository}: {STATUS_LABEL[r.status]} {url}", file=out)
-        elif r.error is not None:
-            click.echo(
-                f"  {r.repository}: {STATUS_LABEL[r.status]} at {r.error.stage.value}:"
-                f" {printable(r.error.message)}",
-                file=out,
-            )
-    if report.interrupted:
-        click.echo("interrupted: unfinished repositories are marked failed", file=out)
-    click.echo(f"report: {result.paths['json']} {result.paths['md']}", file=out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from pathlib import Path
@@ -10,11 +9,13 @@ from pathlib import Path
 import click
 
 from aodfix.apply import run_apply
+from aodfix.commands.summary import print_summary
 from aodfix.demo.run import demo_manifest, demo_stack, shell_exports
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand
 from aodfix.progress import progress_for
-from aodfix.report.markdown import STATUS_LABEL
+from aodfix.settings.environment import environment
+from aodfix.settings.services import Settings
 
 
 @click.command("demo")
@@ -39,31 +40,22 @@ def command(keep: bool, report_dir: Path, data_dir: Path | None, quiet: bool) ->
         click.echo(f"AoD emulator     {stack.aod.url}")
         click.echo(f"GitHub emulator  {stack.github.server_url} (API {stack.github.api_url})")
         click.echo(f"running {manifest.path} on {len(jobs)} sample repositories…\n")
-        environ = {**os.environ, **stack.environment()}
-        os.environ.update(stack.environment())  # PR bodies, git and redaction read it too
-        with progress_for(len(jobs), quiet=quiet) as progress:
+        settings = Settings.for_batch(
+            manifest, {**environment(), **stack.environment()}, dry_run=False
+        )
+        with progress_for(len(jobs), quiet=quiet, interactive=settings.interactive) as progress:
             result = run_apply(
                 manifest,
                 jobs,
+                settings,
                 dry_run=False,
                 concurrency=manifest.concurrency,
                 report_dir=report_dir,
                 resume=False,
                 progress=progress,
-                environ=environ,
             )
-        report = result.report
         click.echo("")
-        for r in report.results:
-            where = (
-                r.pull_request.url
-                if r.pull_request
-                else (f"{r.error.stage.value}: {r.error.message}" if r.error else "")
-            )
-            click.echo(f"  {r.repository:28} {STATUS_LABEL[r.status]:12} {where}")
-        click.echo("")
-        for kind, path in result.paths.items():
-            click.echo(f"report ({kind}): {path}")
+        print_summary(result.report, result.paths, totals=False, every=True)
         if keep:
             click.echo("\nThe emulators keep running. To point aodfix at them:\n")
             click.echo(shell_exports(stack.environment()))

@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.preflight import check_github
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand
 from aodfix.safe_text import printable
+from aodfix.settings.services import Settings
 from aodfix.status import batch_status
 
 
@@ -25,7 +26,7 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
     """Show where each repository's pull request of this batch stands."""
     manifest = load_manifest(manifest_path)
     jobs = [job for job in expand(manifest, only=only) if not job.skip]
-    settings = GitHubSettings.from_env()
+    settings = Settings.for_github().github
     # An unreachable API or a refused token: one line, exit 2.
     check_github(settings, jobs[0].repository if jobs else None)
     gateway = GitHubGateway(settings)

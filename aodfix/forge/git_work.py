@@ -14,7 +14,6 @@ alone. Pushes use ``--force-with-lease`` against the tip that was inspected.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -28,8 +27,9 @@ import git
 from aodfix.errors import RepositorySkipped, StageError
 from aodfix.patch import apply_patch
 from aodfix.patch.result import ResultTree, TreeReadError, read_result
-from aodfix.redact import child_environment, register_secret
+from aodfix.redact import register_secret
 from aodfix.report.models import Stage
+from aodfix.settings.environment import child_environment
 
 TRAILER = "Aodfix-Batch"
 TIP_REF = "refs/aodfix/tip"  # where the batch branch's remote tip is fetched to
@@ -86,12 +86,7 @@ class GitRemote:
         """A scrubbed environment for one git command (no token of this process in it)."""
         configs = [("credential.helper", ""), *LOW_SPEED, *(self.auth if network else ())]
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
-        start = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
-        for offset, (key, value) in enumerate(configs):
-            env[f"GIT_CONFIG_KEY_{start + offset}"] = key
-            env[f"GIT_CONFIG_VALUE_{start + offset}"] = value
-        env["GIT_CONFIG_COUNT"] = str(start + len(configs))
-        return child_environment(env)
+        return child_environment(env, git_config=configs)
 
 
 class Checkout:

@@ -19,9 +19,7 @@ from typing import TypeVar
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
-from aodfix.errors import ConfigurationError
 from aodfix.forge.app_auth import AppAuthError, AppCredentials, InstallationTokens
-from aodfix.redact import environment, register_secret
 
 T = TypeVar("T")
 
@@ -47,33 +45,6 @@ class GitHubSettings:
     app: AppCredentials | None = None  # a GitHub App: installation tokens instead of token
     sandbox_token: str = ""  # AODFIX_SANDBOX_TOKEN: read-only, for cloning private repositories
 
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> GitHubSettings:
-        """Raises ConfigurationError on a half-configured or unreadable GitHub App."""
-        env = environment() if environ is None else environ
-        token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
-        sandbox_token = env.get("AODFIX_SANDBOX_TOKEN") or ""
-        register_secret(token)
-        register_secret(sandbox_token)
-        if sandbox_token and sandbox_token == token:
-            raise ConfigurationError(
-                "AODFIX_SANDBOX_TOKEN is GITHUB_TOKEN: the sandbox token must be a separate,"
-                " read-only token (aodfix will not hand its write token to the agent)"
-            )
-        try:
-            app = AppCredentials.from_env(env)
-        except ValueError as exc:
-            raise ConfigurationError(str(exc)) from None
-        return cls(
-            app=app,
-            sandbox_token=sandbox_token,
-            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
-            server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/"),
-            token=token,
-            write_interval=float(env.get("AODFIX_GITHUB_WRITE_INTERVAL") or 1.0),
-            max_wait=float(env.get("AODFIX_GITHUB_MAX_WAIT") or 900.0),
-        )
-
     def __repr__(self) -> str:  # keep the token out of tracebacks and logs
         return f"GitHubSettings(api_url={self.api_url!r}, server_url={self.server_url!r})"
 
@@ -81,9 +52,6 @@ class GitHubSettings:
     def can_write(self) -> bool:
         """A token or an App that can push and open PRs is configured."""
         return bool(self.token or self.app)
-
-    def clone_url(self, repository: str) -> str:
-        return f"{self.server_url}/{repository}.git"
 
     def web_url(self, repository: str) -> str:
         return f"{self.server_url}/{repository}"

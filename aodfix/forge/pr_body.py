@@ -8,7 +8,6 @@ footer or forges the hidden batch marker by which ``aodfix status`` finds the ba
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 
@@ -35,17 +34,6 @@ def neutralise_mentions(text: str) -> str:
 def defuse(text: str) -> str:
     """Untrusted text for a PR body: no secrets, no pings, no HTML (``<`` escaped)."""
     return escape_html(neutralise_mentions(redact(text.strip())))
-
-
-def workflow_run_url(environ: Mapping[str, str] | None = None) -> str:
-    """The Actions run this batch runs in, or "" outside GitHub Actions."""
-    env = os.environ if environ is None else environ
-    server, repo, run = (
-        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    if env.get("GITHUB_ACTIONS") != "true" or not (server and repo and run):
-        return ""
-    return f"{server.rstrip('/')}/{repo}/actions/runs/{run}"
 
 
 def render_body(

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from aodfix.redact import child_environment
+from aodfix.settings.environment import child_environment
 
 _APPLY = ("git", "apply", "--whitespace=nowarn")
 

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from aodfix.redact import child_environment
+from aodfix.settings.environment import child_environment
 
 SYMLINK = "120000"
 GITLINK = "160000"

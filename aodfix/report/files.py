@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from aodfix.redact import redact
@@ -12,8 +11,11 @@ from aodfix.report.markdown import render_markdown
 from aodfix.report.models import Report
 
 
-def write_reports(report: Report, report_dir: Path) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``report.html`` (redacted, atomically)."""
+def write_reports(
+    report: Report, report_dir: Path, *, step_summary: Path | None = None
+) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` (redacted, atomically);
+    ``step_summary``: the Actions job summary file, which gets report.md appended."""
     report_dir.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(report)
     paths = {
@@ -21,9 +23,8 @@ def write_reports(report: Report, report_dir: Path) -> dict[str, Path]:
         "md": _write(report_dir / "report.md", markdown),
         "html": _write(report_dir / "report.html", render_html(report)),
     }
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
+    if step_summary is not None:
+        with step_summary.open("a", encoding="utf-8") as handle:
             handle.write(redact(markdown) + "\n")
     return paths
 

@@ -16,7 +16,6 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
 
 from aodfix.report.links import safe_link
-from aodfix.report.markdown import STATUS_LABEL
 from aodfix.report.models import RepoResult, Report, Status
 
 MAX_PATCH_CHARS = 400_000
@@ -62,8 +61,7 @@ def render_html(report: Report) -> str:
         row.bar_add = round(100 * row.additions / widest, 1)
         row.bar_del = round(100 * row.deletions / widest, 1)
     totals = [
-        {"status": s.value, "label": STATUS_LABEL[s], "count": report.totals[s.value]}
-        for s in Status
+        {"status": s.value, "label": s.label, "count": report.totals[s.value]} for s in Status
     ]
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -85,7 +83,7 @@ def _row(index: int, result: RepoResult, lexer: DiffLexer, formatter: HtmlFormat
     return _Row(
         index=index,
         result=result,
-        label=STATUS_LABEL[result.status],
+        label=result.status.label,
         files=stat.files if stat else 0,
         additions=stat.additions if stat else 0,
         deletions=stat.deletions if stat else 0,

@@ -8,15 +8,6 @@ from aodfix.report.links import safe_link
 from aodfix.report.models import RepoResult, Report, Status
 from aodfix.safe_text import escape_html
 
-STATUS_LABEL = {
-    Status.PR_OPENED: "PR opened",
-    Status.PR_UPDATED: "PR updated",
-    Status.UNCHANGED: "unchanged",
-    Status.NO_CHANGES: "no changes",
-    Status.DRY_RUN: "dry run",
-    Status.FAILED: "failed",
-    Status.SKIPPED: "skipped",
-}
 MAX_PATCH_CHARS = 50_000
 
 
@@ -25,7 +16,7 @@ def render_markdown(report: Report) -> str:
     lines = [title, ""]
     if report.interrupted:
         lines += ["**The batch was interrupted**; repositories not finished are marked failed.", ""]
-    counts = [f"{n} {STATUS_LABEL[Status(s)]}" for s, n in report.totals.items() if n]
+    counts = [f"{n} {Status(s).label}" for s, n in report.totals.items() if n]
     lines += [
         f"{len(report.results)} repositories: " + (", ".join(counts) or "none") + ".",
         "",
@@ -62,7 +53,7 @@ def _row(result: RepoResult) -> str:
         detail = "; ".join(filter(None, [detail, *result.notes]))
     cells = [
         f"`{result.repository}`",
-        STATUS_LABEL[result.status],
+        result.status.label,
         pr,
         changes,
         str(result.turns or ""),
@@ -89,7 +80,7 @@ def _patch_section(result: RepoResult) -> list[str]:
     if shortened:
         patch = patch[:MAX_PATCH_CHARS]
     fence = fence_for(patch)
-    summary = escape_html(f"{result.repository} ({STATUS_LABEL[result.status]})")
+    summary = escape_html(f"{result.repository} ({result.status.label})")
     body = [f"<details><summary>{summary}</summary>", "", f"{fence}diff", patch.rstrip("\n"), fence]
     if shortened:
         body += ["", "_Patch shortened; the full text is in report.json._"]

@@ -1,10 +1,17 @@
-"""What happened to each repository, as plain data that the report and state file share."""
+"""What happened to each repository, as plain data that the report and state file share.
+
+Results are frozen: the pipeline builds each one once, from its stages' results. One codec
+(pydantic's adapter over these dataclasses) turns them into JSON data and back, for the
+state file, report.json and ``aodfix report``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from aodfix.patch.summary import Diffstat
 
@@ -24,6 +31,22 @@ class Status(StrEnum):
     def ok(self) -> bool:
         """Whether this status lets the batch exit 0."""
         return self is not Status.FAILED
+
+    @property
+    def label(self) -> str:
+        """The status as a person reads it ("PR opened"), in every summary and report."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Status.PR_OPENED: "PR opened",
+    Status.PR_UPDATED: "PR updated",
+    Status.UNCHANGED: "unchanged",
+    Status.NO_CHANGES: "no changes",
+    Status.DRY_RUN: "dry run",
+    Status.FAILED: "failed",
+    Status.SKIPPED: "skipped",
+}
 
 
 class Stage(StrEnum):
@@ -51,14 +74,14 @@ class ErrorInfo:
     message: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Timings:
     queued: float = 0.0
     session: float = 0.0
     total: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class RepoResult:
     """The final outcome of one repository; the unit of the state file and the report."""
 
@@ -77,38 +100,19 @@ class RepoResult:
     summary: str | None = None
     patch: str | None = None
     transcript: str | None = None  # the session's output, relative to the report directory
-    notes: list[str] = field(default_factory=list)  # allowed but worth a look: mode changes
+    notes: tuple[str, ...] = ()  # allowed but worth a look: mode changes, non-ASCII paths
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
-        if self.error is not None:
-            data["error"]["stage"] = self.error.stage.value
+        data: dict[str, Any] = _RESULT.dump_python(self, mode="json")
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RepoResult:
-        pr = data.get("pull_request")
-        diffstat = data.get("diffstat")
-        error = data.get("error")
-        return cls(
-            repository=str(data["repository"]),
-            status=Status(data["status"]),
-            branch=data.get("branch"),
-            base=data.get("base"),
-            base_sha=data.get("base_sha"),
-            pull_request=PullRequestRef(int(pr["number"]), str(pr["url"])) if pr else None,
-            session_id=data.get("session_id"),
-            diffstat=Diffstat(**diffstat) if diffstat else None,
-            error=ErrorInfo(Stage(error["stage"]), str(error["message"])) if error else None,
-            timings=Timings(**(data.get("timings") or {})),
-            turns=int(data.get("turns") or 0),
-            cost_usd=data.get("cost_usd"),
-            summary=data.get("summary"),
-            patch=data.get("patch"),
-            transcript=data.get("transcript"),
-            notes=[str(n) for n in data.get("notes") or []],
-        )
+        """Raises ValueError (pydantic's ValidationError) on a record of the wrong shape."""
+        return _RESULT.validate_python(data)
+
+
+_RESULT: TypeAdapter[RepoResult] = TypeAdapter(RepoResult)
 
 
 @dataclass

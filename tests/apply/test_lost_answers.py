@@ -16,9 +16,10 @@ from conftest import MakeStack
 from netfaults import GarbleAnswers, HoldAnswers, LoseFirstAnswer
 from stack import AOD_TOKEN, GITHUB_TOKEN, Stack
 
-from aodfix.batch import Batch, BatchOptions
+from aodfix.batch import run_batch
 from aodfix.forge.github_client import GitHubGateway, GitHubSettings
 from aodfix.manifest import load_manifest
+from aodfix.pipeline.context import BatchOptions, Context
 from aodfix.plan import expand
 from aodfix.report.models import Report
 
@@ -28,7 +29,7 @@ FIX = {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}], "delay
 
 async def _run(
     stack: Stack, report_dir: Path, transport: httpx.AsyncBaseTransport, *, interrupt: bool = False
-) -> tuple[Report, Batch]:
+) -> Report:
     """Run the batch for acme/a through ``transport``; with ``interrupt``, cancel it as soon
     as the server has created the session."""
     manifest = load_manifest(stack.manifest(["acme/a"]))
@@ -48,13 +49,13 @@ async def _run(
         async with AsyncClient(
             base_url=stack.aod.url, token=AOD_TOKEN, transport=transport
         ) as client:
-            batch = Batch(manifest, expand(manifest), options, aod=client, github=gateway)
-            running = asyncio.create_task(batch.execute())
+            context = Context(manifest, options, client, gateway)
+            running = asyncio.create_task(run_batch(context, expand(manifest)))
             if interrupt:
                 while stack.aod.stats.created == 0:
                     await asyncio.sleep(0.01)
                 running.cancel()
-            return await running, batch
+            return await running
     finally:
         gateway.close()
 
@@ -70,11 +71,11 @@ async def test_session_of_a_lost_create_answer_is_deleted(
 ) -> None:
     stack = _stack(make_stack, FIX)
     transport = LoseFirstAnswer("POST", "/sessions")
-    report, batch = await _run(stack, tmp_path, transport)
+    report = await _run(stack, tmp_path, transport)
     assert transport.lost == 1
     assert [r.status.value for r in report.results] == ["pr_opened"]
     assert stack.aod.stats.created == 2  # the lost one and the retry
-    assert batch.run.orphans_deleted == 1
+    assert stack.aod.stats.requests["GET /sessions"] == 1  # the sweep looked for it
     assert list(stack.aod.stats.undeleted) == []
 
 
@@ -82,7 +83,7 @@ async def test_interrupt_while_a_create_answer_is_on_its_way(
     make_stack: MakeStack, tmp_path: Path
 ) -> None:
     stack = _stack(make_stack, FIX)
-    report, _ = await _run(stack, tmp_path, HoldAnswers("POST", "/sessions", 1.0), interrupt=True)
+    report = await _run(stack, tmp_path, HoldAnswers("POST", "/sessions", 1.0), interrupt=True)
     (result,) = report.results
     assert report.interrupted
     assert result.error is not None and result.error.stage.value == "interrupted"
@@ -95,7 +96,7 @@ async def test_lost_prompt_answer_still_reads_the_turn_it_started(
 ) -> None:
     stack = _stack(make_stack, {**FIX, "forget_collect": True})  # needs a reminder turn
     transport = LoseFirstAnswer("POST", "/prompt")
-    report, _ = await _run(stack, tmp_path, transport)
+    report = await _run(stack, tmp_path, transport)
     (result,) = report.results
     assert transport.lost == 1
     assert result.status.value == "pr_opened", result.error
@@ -108,9 +109,10 @@ async def test_unreadable_create_answer_fails_one_repository_with_one_line(
     make_stack: MakeStack, tmp_path: Path
 ) -> None:
     stack = _stack(make_stack, FIX)
-    report, batch = await _run(stack, tmp_path, GarbleAnswers("POST", "/sessions"))
+    report = await _run(stack, tmp_path, GarbleAnswers("POST", "/sessions"))
     (result,) = report.results
-    assert batch.run.orphans_deleted == 1  # the server made a session all the same
+    assert stack.aod.stats.created == 1  # the server made a session all the same …
+    assert stack.aod.stats.requests["GET /sessions"] == 1  # … and the sweep found it
     assert list(stack.aod.stats.undeleted) == []
     assert result.status.value == "failed"
     assert result.error is not None and result.error.stage.value == "agent"

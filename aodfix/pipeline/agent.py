@@ -1,0 +1,158 @@
+"""Stage ``agent``: one AoD session for the repository, driven to its verified patch.
+
+The session's facts (its id, turns, cost, transcript) are handed to ``keep`` before the
+session is closed, whatever ends it — a failure or an interruption included — so the
+result always names its session. Every AoD and transport failure becomes one
+``StageError`` line here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aod.errors import AodHTTPError, ValidationError
+
+from aodfix.agent.collect import AgentRun, SessionSpec, collect_patch
+from aodfix.agent.session import AgentSession
+from aodfix.agent.sse import StreamTooLarge
+from aodfix.agent.transport import AnswerRefused, AnswerTimeout
+from aodfix.errors import StageError
+from aodfix.patch import patch_key
+from aodfix.pipeline.context import Context
+from aodfix.pipeline.resolve import Resolved
+from aodfix.report.models import Stage, Status, Timings
+from aodfix.report.transcripts import write_transcript
+
+MOUNT_ROOT = "/workspace"
+GITHUB_COM = "https://github.com"
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    patch: bytes | None  # None: the session ended without one (failed, interrupted)
+    session_id: str | None
+    turns: int
+    summary: str | None
+    cost_usd: float | None
+    transcript: str | None  # relative to the report directory
+    queued: float  # seconds waiting for an agent slot
+    session: float  # seconds the session ran
+
+    def facts(self) -> Mapping[str, Any]:
+        facts: dict[str, Any] = {
+            "session_id": self.session_id,
+            "turns": self.turns,
+            "summary": self.summary,
+            "cost_usd": self.cost_usd,
+            "transcript": self.transcript,
+            "timings": Timings(queued=round(self.queued, 3), session=round(self.session, 3)),
+        }
+        if self.patch is not None:
+            facts["patch"] = self.patch.decode("utf-8", "replace") if self.patch else None
+            if not self.patch:
+                facts["status"] = Status.NO_CHANGES
+        return facts
+
+
+async def run_agent(
+    context: Context, resolved: Resolved, *, since: float, keep: Callable[[AgentResult], None]
+) -> AgentResult:
+    """The session's patch (empty: nothing to change); raises StageError. ``since``: when
+    the repository's turn began, for the time it queued."""
+    job, repository = resolved.job, resolved.repository
+    options = context.options
+    mount = f"{MOUNT_ROOT}/{job.repo}"
+    resource: dict[str, Any] = {
+        "type": "github_repository",
+        "url": context.github.settings.web_url(job.repository),
+        "mount_path": mount,
+    }
+    if repository.sandbox_token:  # read-only, one repository (see forge.sandbox)
+        resource["authorization_token"] = repository.sandbox_token
+    spec = SessionSpec(
+        agent_id=options.agent_id,
+        environment_id=options.environment_id,
+        prompt=job.prompt,
+        resources=[resource],
+        mount_path=mount,
+        base_sha=repository.base_sha,
+        base_branch=None if repository.base_is_default else repository.base,
+        key=patch_key(context.manifest.name, job.repository),
+        max_patch_bytes=context.manifest.policy.max_patch_bytes,
+    )
+    session = AgentSession(context.aod, context.gate, context.registry)
+    run = AgentRun()
+    started: float | None = None
+
+    def on_stage(label: str) -> None:
+        nonlocal started
+        if started is None:
+            started = context.clock()
+        context.progress.stage(job.repository, label)
+
+    try:
+        patch = await _collect(session, spec, run, options.timeout, on_stage)
+    finally:
+        # Kept before the (possibly interrupted) close: the result must name its session.
+        session_id = run.session_id or session.id  # also if cancelled mid-create
+        transcript = None
+        if run.outputs:
+            report_dir = context.options.report_dir
+            transcript = write_transcript(report_dir, job.repository, session_id, run.outputs)
+        facts = AgentResult(
+            patch=None,
+            session_id=session_id,
+            turns=run.turns,
+            summary=run.summary,
+            cost_usd=run.cost_usd,
+            transcript=transcript,
+            queued=(started if started is not None else context.clock()) - since,
+            session=0.0,
+        )
+        keep(facts)
+        await session.close()
+        if started is not None:
+            facts = dataclasses.replace(facts, session=context.clock() - started)
+            keep(facts)
+    return dataclasses.replace(facts, patch=patch)
+
+
+async def _collect(
+    session: AgentSession,
+    spec: SessionSpec,
+    run: AgentRun,
+    timeout: float,
+    on_stage: Callable[[str], None],
+) -> bytes:
+    """``collect_patch`` with every AoD and transport failure as one StageError line."""
+    try:
+        return await collect_patch(session, spec, run, timeout=timeout, on_stage=on_stage)
+    except ValidationError as exc:
+        url = str(spec.resources[0]["url"])
+        raise StageError(Stage.AGENT, _explain_validation(exc, url)) from None
+    except AodHTTPError as exc:
+        raise StageError(Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}") from None
+    except (AnswerTimeout, AnswerRefused, StreamTooLarge) as exc:  # already one line
+        raise StageError(Stage.AGENT, str(exc)) from None
+    except ValueError as exc:  # a reply the SDK cannot parse (not JSON, wrong shape)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise StageError(
+            Stage.AGENT, f"AoD sent a reply aodfix cannot read: {type(exc).__name__}: {first}"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise StageError(Stage.AGENT, f"AoD unreachable: {type(exc).__name__}: {exc}") from None
+
+
+def _explain_validation(exc: ValidationError, url: str) -> str:
+    detail = exc.detail if isinstance(exc.detail, str) else repr(exc.detail)
+    if "github.com" in detail and not url.startswith(GITHUB_COM + "/"):
+        return (
+            f"AoD refused the repository URL {url}: Agent on Demand only clones"
+            " https://github.com repositories, so GitHub Enterprise Server repositories"
+            " cannot be a session resource"
+        )
+    return f"AoD refused the session: {detail}"

@@ -1,0 +1,69 @@
+"""What every stage of a batch shares: the manifest, the options and the clients."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aod import AsyncClient
+
+from aodfix.agent.quota import QuotaGate
+from aodfix.agent.session import SessionRegistry
+from aodfix.forge.git_work import GitIdentity
+from aodfix.forge.github_client import GitHubGateway
+from aodfix.manifest import Manifest
+from aodfix.progress import Progress, SilentProgress
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    agent_id: str
+    environment_id: str | None
+    dry_run: bool
+    concurrency: int
+    timeout: float
+    report_dir: Path
+    resume: bool = False
+    forge_workers: int = 8
+    run_url: str = ""  # the Actions run, linked from PR bodies
+
+
+@dataclass
+class Context:
+    """The batch's shared collaborators; stages read them, only the quota gate and the
+    session registry change (each guards itself)."""
+
+    manifest: Manifest
+    options: BatchOptions
+    aod: AsyncClient
+    github: GitHubGateway
+    progress: Progress = field(default_factory=SilentProgress)
+    clock: Callable[[], float] = time.monotonic
+    gate: QuotaGate = field(init=False)
+    registry: SessionRegistry = field(default_factory=SessionRegistry, init=False)
+    admission: asyncio.Semaphore = field(init=False)
+    author: GitIdentity = field(init=False)
+    executor: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        concurrency = self.options.concurrency
+        self.gate = QuotaGate(concurrency)
+        # Repositories resolved ahead of a free slot, so a slot never waits for a lookup.
+        self.admission = asyncio.Semaphore(concurrency + max(2, concurrency // 2))
+        self.author = GitIdentity.parse(self.manifest.commit.author)
+        self.executor = ThreadPoolExecutor(
+            max_workers=self.options.forge_workers, thread_name_prefix="aodfix-forge"
+        )
+
+    async def thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Blocking git or GitHub work, off the event loop and off the agent slots."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))

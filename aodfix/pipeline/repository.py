@@ -1,0 +1,128 @@
+"""One repository through every stage, to exactly one result, whatever happens inside.
+
+The stages, in order, are the lines of ``_stages``; a new stage is one module and one line
+there. A repository whose branch was pushed but whose PR failed last time (``--resume``)
+only gets its PR, from the recorded result, without a new session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aodfix.errors import RepositorySkipped, StageError
+from aodfix.pipeline.access import grant_access
+from aodfix.pipeline.agent import run_agent
+from aodfix.pipeline.checks import check_patch
+from aodfix.pipeline.context import Context
+from aodfix.pipeline.publish import publish
+from aodfix.pipeline.pull_request import open_pull_request
+from aodfix.pipeline.resolve import resolve
+from aodfix.pipeline.trail import Trail
+from aodfix.plan import RepoJob
+from aodfix.report.models import RepoResult, Stage
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = "the batch was interrupted"
+
+
+async def process(
+    context: Context,
+    job: RepoJob,
+    *,
+    record: Callable[[RepoResult], None],
+    pr_only: RepoResult | None = None,
+) -> RepoResult:
+    """The repository's result, also handed to ``record`` the moment it is known — on
+    cancellation too (failed, interrupted), before the cancellation goes on."""
+    trail = Trail(job.repository, started=context.clock())
+    failure: BaseException | None = None
+    try:
+        if pr_only is None or not await _resume_pull_request(context, job, pr_only, trail):
+            await _stages(context, job, trail)
+    except asyncio.CancelledError:
+        record(trail.result(context.clock(), StageError(Stage.INTERRUPTED, INTERRUPTED)))
+        raise
+    except (StageError, RepositorySkipped) as exc:
+        failure = exc
+    except Exception as exc:  # one repository's bug must not stop the batch
+        log.debug("unexpected error in %s", job.repository, exc_info=True)
+        failure = exc
+    result = trail.result(context.clock(), failure)
+    record(result)
+    context.progress.finished(result)
+    return result
+
+
+async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
+    if job.skip:
+        raise RepositorySkipped(Stage.RESOLVE, "skip: true in the manifest")
+    dry_run = context.options.dry_run
+    show = context.progress.stage
+    # Resolve just ahead of the quota: a base sha read hours before its session would be
+    # stale, and a slot freed by a finished session never waits for a lookup.
+    async with context.admission:
+        show(job.repository, "resolving")
+        resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job))
+        # No session for a branch aodfix may not push to.
+        access = context.thread(grant_access, context, resolved, check_owner=not dry_run)
+        resolved = await trail.run(Stage.RESOLVE, access)
+        show(job.repository, "queued")
+        session = run_agent(context, resolved, since=trail.started, keep=trail.keep)
+        agent = await trail.run(Stage.AGENT, session)
+    if not agent.patch:
+        return
+    show(job.repository, "verifying")
+    checked = await trail.run(Stage.POLICY, context.thread(check_patch, context, agent))
+    show(job.repository, "checking" if dry_run else "pushing")
+    pushed = await trail.run(
+        Stage.APPLY, context.thread(publish, context, resolved, checked, agent)
+    )
+    if pushed.pushed is None:
+        return
+    show(job.repository, "PR")
+    opened = context.thread(
+        open_pull_request, context, resolved, trail.draft(), pushed=pushed.pushed
+    )
+    await trail.run(Stage.PULL_REQUEST, opened)
+
+
+async def _resume_pull_request(
+    context: Context, job: RepoJob, previous: RepoResult, trail: Trail
+) -> bool:
+    """Open the PR of a pushed branch whose PR step failed last time, without a new
+    session; False when the branch is gone (the repository then runs in full)."""
+    context.progress.stage(job.repository, "resolving")
+    resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job))
+    access = context.thread(grant_access, context, resolved, check_owner=True)
+    resolved = await trail.run(Stage.RESOLVE, access)
+    if resolved.branch_owner != "ours" or previous.diffstat is None:
+        return False
+    trail.keep(_Recorded(previous))
+    context.progress.stage(job.repository, "PR")
+    opened = context.thread(open_pull_request, context, resolved, trail.draft(), pushed=False)
+    await trail.run(Stage.PULL_REQUEST, opened)
+    return True
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """What the recorded result knew of the session and its patch."""
+
+    previous: RepoResult
+
+    def facts(self) -> Mapping[str, Any]:
+        p = self.previous
+        return {
+            "base_sha": p.base_sha,
+            "session_id": p.session_id,
+            "turns": p.turns,
+            "summary": p.summary,
+            "cost_usd": p.cost_usd,
+            "diffstat": p.diffstat,
+            "transcript": p.transcript,
+        }

@@ -17,7 +17,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from aodfix.forge.app_auth import AppAuthError
-from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited, github_reason
 from aodfix.forge.pr_body import batch_marker
 from aodfix.plan import RepoJob
 from aodfix.safe_text import one_line
@@ -67,10 +67,8 @@ def _one(gateway: GitHubGateway, batch: str, job: RepoJob) -> PullStatus:
             review=gateway.read(lambda: _review(pull)),
         )
     except GithubException as exc:
-        message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
-        return PullStatus(
-            job.repository, job.branch, "error", error=one_line(f"HTTP {exc.status}: {message}")
-        )
+        reason = one_line(github_reason(exc))
+        return PullStatus(job.repository, job.branch, "error", error=reason)
     except (GitHubRateLimited, AppAuthError) as exc:
         return PullStatus(job.repository, job.branch, "error", error=one_line(str(exc)))
     except requests.RequestException as exc:

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from aodfix.manifest import ManifestError, load_manifest
+from aodfix.manifest import ManifestError, Problem, load_manifest
 from aodfix.plan import expand
-from aodfix.redact import redact
 
 
 @click.command("validate")
 @click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def command(manifests: tuple[str, ...]) -> None:
     """Check manifests: exit 0 when all are valid, 2 otherwise (one line per problem)."""
-    failed = False
+    problems: list[Problem] = []  # of every manifest, printed once all are read
     for path in manifests:
         try:
             manifest = load_manifest(path)
             jobs = expand(manifest)
         except ManifestError as exc:
-            failed = True
-            for problem in exc.problems:
-                click.echo(redact(str(problem)), err=True)
+            problems += exc.problems
             continue
         for warning in manifest.warnings:
             click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
         active = sum(1 for job in jobs if not job.skip)
         click.echo(f"{path}: ok ({active} repositories, {len(jobs) - active} skipped)")
-    sys.exit(2 if failed else 0)
+    if problems:
+        raise ManifestError(problems)

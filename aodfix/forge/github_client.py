@@ -190,3 +190,15 @@ def _rate_limit_pause(exc: GithubException, now: float) -> float | None:
         if reset.isdigit():
             return max(1.0, float(reset) - now + 1.0)
     return SECONDARY_WAIT_WITHOUT_HEADER
+
+
+def github_reason(exc: GithubException) -> str:
+    """GitHub's refusal as one line: status, message and the details it listed."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or exc.data or "no message")
+    details = [
+        str(e.get("message") or e.get("code"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    return f"HTTP {exc.status}: {message}" + (f" ({'; '.join(details)})" if details else "")

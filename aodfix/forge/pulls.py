@@ -13,7 +13,7 @@ from github import GithubException
 from github.PullRequest import PullRequest
 
 from aodfix.errors import StageError
-from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited, github_reason
 from aodfix.forge.resolve import ResolvedRepository
 from aodfix.report.models import Stage
 
@@ -81,7 +81,7 @@ def open_or_update(
         ) from None
     except GithubException as exc:
         raise StageError(
-            Stage.PULL_REQUEST, f"GitHub refused the pull request: {_why(exc)}"
+            Stage.PULL_REQUEST, f"GitHub refused the pull request: {github_reason(exc)}"
         ) from None
 
 
@@ -116,14 +116,3 @@ def _update(
     if missing:
         gateway.write(lambda: pull.add_to_labels(*missing))
     return PullRequestOutcome(pull.number, pull.html_url, created=False)
-
-
-def _why(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    message = str(data.get("message") or exc.data or "no message")
-    details = [
-        str(e.get("message") or e.get("code"))
-        for e in data.get("errors") or []
-        if isinstance(e, dict)
-    ]
-    return f"HTTP {exc.status}: {message}" + (f" ({'; '.join(details)})" if details else "")

@@ -17,7 +17,7 @@ from github.Repository import Repository
 from aodfix.errors import RepositorySkipped, StageError
 from aodfix.forge.app_auth import AppAuthError
 from aodfix.forge.git_work import foreign_branch, made_by_batch
-from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited, github_reason
 from aodfix.report.models import Stage
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ def resolve_repository(
             Stage.RESOLVE, f"repository {repository} not found (or the token cannot see it)"
         ) from None
     except GithubException as exc:
-        raise StageError(Stage.RESOLVE, f"cannot read {repository}: {_describe(exc)}") from None
+        raise StageError(Stage.RESOLVE, f"cannot read {repository}: {github_reason(exc)}") from None
     if repo.archived:
         raise RepositorySkipped(Stage.RESOLVE, f"{repository} is archived")
     permissions = repo.permissions
@@ -64,9 +64,9 @@ def resolve_repository(
             Stage.RESOLVE, f"base branch {branch_name!r} not found in {repository}"
         ) from None
     except GithubException as exc:
-        raise StageError(
-            Stage.RESOLVE, f"cannot read branch {branch_name!r} of {repository}: {_describe(exc)}"
-        ) from None
+        reason = github_reason(exc)
+        message = f"cannot read branch {branch_name!r} of {repository}: {reason}"
+        raise StageError(Stage.RESOLVE, message) from None
     return ResolvedRepository(
         full_name=repo.full_name,
         default_branch=repo.default_branch,
@@ -90,11 +90,6 @@ def _read(gateway: GitHubGateway, call: Callable[[], T], repository: str) -> T:
         ) from None
 
 
-def _describe(exc: GithubException) -> str:
-    message = exc.data.get("message") if isinstance(exc.data, dict) else None
-    return f"HTTP {exc.status}: {message or exc.data or 'no message'}"
-
-
 def check_branch_owner(
     gateway: GitHubGateway, repo: ResolvedRepository, branch: str, batch: str
 ) -> Literal["absent", "ours"]:
@@ -107,9 +102,9 @@ def check_branch_owner(
     except UnknownObjectException:
         return "absent"
     except GithubException as exc:
-        raise StageError(
-            Stage.RESOLVE, f"cannot read branch {branch!r} of {repo.full_name}: {_describe(exc)}"
-        ) from None
+        reason = github_reason(exc)
+        message = f"cannot read branch {branch!r} of {repo.full_name}: {reason}"
+        raise StageError(Stage.RESOLVE, message) from None
     commit = found.commit
     if not made_by_batch(commit.commit.message, batch):
         author = commit.commit.author

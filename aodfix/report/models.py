@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from aodfix.patch.summary import Diffstat
 
@@ -108,8 +108,13 @@ class RepoResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RepoResult:
-        """Raises ValueError (pydantic's ValidationError) on a record of the wrong shape."""
-        return _RESULT.validate_python(data)
+        """Raises ValueError, one line naming the first wrong field, on a wrong record."""
+        try:
+            return _RESULT.validate_python(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "result"
+            raise ValueError(f"{where}: {first['msg']}") from None
 
 
 _RESULT: TypeAdapter[RepoResult] = TypeAdapter(RepoResult)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aodfix.forge.pr_body import batch_marker, neutralise_mentions, render_body, workflow_run_url
+from aodfix.forge.pr_body import batch_marker, neutralise_mentions, render_body
 from aodfix.manifest import DEFAULT_BODY
 from aodfix.patch import Diffstat
 from aodfix.redact import register_secret
+from aodfix.settings.services import ActionsContext
 
 VARIABLES = {
     "repository": "acme/api",
@@ -65,10 +66,9 @@ def test_run_url_only_inside_actions() -> None:
         "GITHUB_REPOSITORY": "o/r",
         "GITHUB_RUN_ID": "7",
     }
-    assert workflow_run_url(env) == ""
-    assert workflow_run_url({**env, "GITHUB_ACTIONS": "true"}) == (
-        "https://ghe.example.com/o/r/actions/runs/7"
-    )
+    assert ActionsContext.from_environment(env).run_url == ""
+    inside = ActionsContext.from_environment({**env, "GITHUB_ACTIONS": "true"})
+    assert inside.run_url == "https://ghe.example.com/o/r/actions/runs/7"
 
 
 def test_agent_text_cannot_hide_the_footer_or_forge_a_batch_marker() -> None:

@@ -21,6 +21,7 @@ from aodfix.report.models import (
     Status,
     Timings,
 )
+from aodfix.settings.services import ActionsContext
 
 PATCH = (
     "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1 +1,2 @@\n-x = 1\n"
@@ -94,13 +95,11 @@ def test_html_is_self_contained_and_escapes_patch_text(report: Report, tmp_path:
     assert 'data-status="failed"' in html
 
 
-def test_step_summary_is_appended(
-    tmp_path: Path, report: Report, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_step_summary_is_appended(tmp_path: Path, report: Report) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    write_reports(report, tmp_path / "out")
+    actions = ActionsContext.from_environment({"GITHUB_STEP_SUMMARY": str(summary)})
+    write_reports(report, tmp_path / "out", step_summary=actions.step_summary)
     text = summary.read_text()
     assert text.startswith("earlier step\n")
     assert "# aodfix: pin-actions" in text

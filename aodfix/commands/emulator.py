@@ -8,20 +8,18 @@ the environment variables that point aodfix at it; SIGINT or SIGTERM stops every
 from __future__ import annotations
 
 import shlex
-import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from aodfix.emulator.aod.emulator import DEFAULT_TOKEN, AodEmulator
-from aodfix.emulator.github import DEFAULT_TOKEN as GITHUB_TOKEN
-from aodfix.emulator.github import GitHubEmulator
+from aodfix.emulator.aod.emulator import DEFAULT_TOKEN
+from aodfix.emulator.aod.scenario import Scenario
+from aodfix.emulator.stack import emulator_stack
 
 
 def _repo_seed(value: str) -> tuple[str, Path]:
@@ -98,42 +96,34 @@ def command(
 ) -> None:
     """Run the local AoD and GitHub emulators until interrupted."""
     seeds = [_repo_seed(value) for value in repos]
-    temporary = data_dir is None
-    root = Path(tempfile.mkdtemp(prefix="aodfix-emulator-")) if data_dir is None else data_dir
-    started: list[GitHubEmulator | AodEmulator] = []
-    with _until_signalled() as stop:
+    # Parsed first, so that the only ValueError the stack can raise below is a --repo one.
+    script = Scenario.load(scenario) if scenario is not None else None
+    agent = shlex.split(agent_command) if agent_command else None
+    with _until_signalled() as stop, ExitStack() as running:
         try:
-            github = GitHubEmulator(root / "github", tokens=(GITHUB_TOKEN,), port=github_port)
-            github.start()
-            started.append(github)
-            for name, path in seeds:
-                try:
-                    github.create_repository(name, source=path)
-                except ValueError as exc:
-                    raise click.BadParameter(str(exc), param_hint="--repo") from exc
-            click.echo(
-                f"GitHub emulator: {github.server_url}  GITHUB_SERVER_URL={github.server_url}"
-                f" GITHUB_API_URL={github.api_url} GITHUB_TOKEN={GITHUB_TOKEN}"
+            stack = running.enter_context(
+                emulator_stack(
+                    data_dir,
+                    aod_tokens=tokens,
+                    repositories=seeds,
+                    aod_port=aod_port,
+                    github_port=github_port,
+                    extra_git_base_urls=("file://",),
+                    temp_prefix="aodfix-emulator-",
+                    max_active=max_active,
+                    scenario=script,
+                    agent_command=agent,
+                )
             )
-            aod = AodEmulator(
-                root / "aod",
-                tokens=tokens,
-                max_active=max_active,
-                scenario=scenario,
-                agent_command=shlex.split(agent_command) if agent_command else None,
-                git_base_urls=[github.server_url + "/", "file://"],
-                port=aod_port,
-            )
-            aod.start()
-            started.append(aod)
-            agent_id = aod.create_agent()
-            click.echo(
-                f"AoD emulator: {aod.url}  AOD_API_URL={aod.url} AOD_API_TOKEN={aod.token}"
-                f" AOD_AGENT_ID={agent_id}"
-            )
-            stop.wait()
-        finally:
-            for server in reversed(started):
-                server.stop()
-            if temporary:
-                shutil.rmtree(root, ignore_errors=True)
+        except ValueError as exc:  # a seed the GitHub emulator refused
+            raise click.BadParameter(str(exc), param_hint="--repo") from exc
+        github, aod = stack.github, stack.aod
+        click.echo(
+            f"GitHub emulator: {github.server_url}  GITHUB_SERVER_URL={github.server_url}"
+            f" GITHUB_API_URL={github.api_url} GITHUB_TOKEN={github.token}"
+        )
+        click.echo(
+            f"AoD emulator: {aod.url}  AOD_API_URL={aod.url} AOD_API_TOKEN={aod.token}"
+            f" AOD_AGENT_ID={stack.agent_id}"
+        )
+        stop.wait()

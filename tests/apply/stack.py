@@ -22,6 +22,7 @@ import yaml
 
 from aodfix.emulator.aod import AodEmulator
 from aodfix.emulator.github import GitHubEmulator
+from aodfix.emulator.stack import aodfix_environment
 
 AOD_TOKEN = "aod_emulator_token_e2e_0123456789abcdef"
 GITHUB_TOKEN = "ghp_emulator_token_e2e_0123456789abcdef"
@@ -67,13 +68,14 @@ class Stack:
             "LANG": "C.UTF-8",
             "CI": "true",
             "GIT_CONFIG_NOSYSTEM": "1",
-            "AOD_API_URL": self.aod.url,
-            "AOD_API_TOKEN": AOD_TOKEN,
-            "AOD_AGENT_ID": self.agent_id,
-            "GITHUB_API_URL": self.github.api_url,
-            "GITHUB_SERVER_URL": self.github.server_url,
-            "GITHUB_TOKEN": GITHUB_TOKEN,
-            "AODFIX_GITHUB_WRITE_INTERVAL": "0",
+            **aodfix_environment(
+                aod_url=self.aod.url,
+                aod_token=AOD_TOKEN,  # not ``aod.token``: tests/hostile's stand-in AoD has none
+                agent_id=self.agent_id,
+                github_api_url=self.github.api_url,
+                github_server_url=self.github.server_url,
+                github_token=GITHUB_TOKEN,
+            ),
             "AODFIX_LOG_DIR": str(self.root / "logs"),
         }
         env.update(extra)

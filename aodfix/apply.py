@@ -8,6 +8,7 @@ process exits 130.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from aodfix.plan import RepoJob
 from aodfix.progress import Progress
 from aodfix.report.files import write_reports
 from aodfix.report.models import Report
+from aodfix.selection.model import Selection
 from aodfix.settings.services import Settings
 
 
@@ -54,8 +56,10 @@ def run_apply(
     report_dir: Path,
     resume: bool,
     progress: Progress,
+    selection: Selection | None = None,
 ) -> ApplyResult:
-    """Run the batch to its end (or interruption) and write the report files."""
+    """Run the batch to its end (or interruption) and write the report files;
+    ``selection``: what the manifest's selectors found, recorded in the report."""
     aod = settings.require_aod()
     options = BatchOptions(
         agent_id=aod.agent_id,
@@ -68,6 +72,8 @@ def run_apply(
         run_url=settings.actions.run_url,
     )
     report = asyncio.run(_run(manifest, jobs, options, settings, progress))
+    if selection is not None:
+        report = dataclasses.replace(report, selection=selection)
     paths = write_reports(report, report_dir, step_summary=settings.actions.step_summary)
     return ApplyResult(report=report, paths=paths)
 

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     field_validator,
+    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -89,6 +93,15 @@ def _check_glob(pattern: str) -> str:
 PathGlob = Annotated[str, AfterValidator(_check_glob)]
 
 
+def _check_repository_glob(pattern: str) -> str:
+    if pattern.count("/") != 1:
+        raise ValueError(f"{pattern!r} is not an owner/name glob (e.g. acme/sandbox-*)")
+    return _check_glob(pattern)
+
+
+RepositoryGlob = Annotated[str, AfterValidator(_check_repository_glob)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
@@ -107,6 +120,74 @@ class RepositoryEntry(_Strict):
     @classmethod
     def _repo_name(cls, value: str) -> str:
         return check_repo_name(value)
+
+
+SELECTOR_KINDS = ("org", "user", "search", "code")
+
+
+class Selector(_Strict):
+    """Repositories chosen by a GitHub query: exactly one of org, user, search or code."""
+
+    org: Login | None = Field(None, description="Every repository of this organisation.")
+    user: Login | None = Field(None, description="Every repository this user owns.")
+    search: NonEmpty | None = Field(
+        None, description="GitHub repository search, as typed on github.com."
+    )
+    code: NonEmpty | None = Field(
+        None, description="GitHub code search: every repository with a match."
+    )
+    topics: list[NonEmpty] = Field(
+        default_factory=list, description="org/user: only repositories with all these topics."
+    )
+    language: NonEmpty | None = Field(
+        None, description="org/user: only repositories of this primary language."
+    )
+    archived: bool = Field(False, description="Include archived repositories.")
+    forks: bool = Field(False, description="Include forks.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Selector:
+        kinds = [kind for kind in SELECTOR_KINDS if getattr(self, kind) is not None]
+        if len(kinds) != 1:
+            found = f" (found {' and '.join(kinds)})" if kinds else ""
+            raise ValueError(f"a selector needs exactly one of org, user, search, code{found}")
+        if kinds[0] in ("search", "code") and (self.topics or self.language):
+            raise ValueError(
+                f"topics and language filter org and user selectors; in a {kinds[0]}"
+                " selector write them into the query (topic:…, language:…)"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """org, user, search or code."""
+        return next(kind for kind in SELECTOR_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def query(self) -> str:
+        """The organisation, user or query text the selector names."""
+        value: str = getattr(self, self.kind)
+        return value
+
+
+class SelectEntry(_Strict):
+    """A ``select:`` item of ``repositories``: a query that names repositories."""
+
+    select: Selector = Field(description="The query (see the selector keys below).")
+
+
+def _entry_kind(value: Any) -> str:
+    if isinstance(value, SelectEntry) or (isinstance(value, dict) and "select" in value):
+        return "<select>"
+    return "<entry>"
+
+
+# Error locations carry these tags; _source_path drops them again.
+_ENTRY_TAGS = frozenset({"<select>", "<entry>"})
+Entry = Annotated[
+    Union[Annotated[RepositoryEntry, Tag("<entry>")], Annotated[SelectEntry, Tag("<select>")]],  # noqa: UP007
+    Discriminator(_entry_kind),
+]
 
 
 def check_repo_name(value: str) -> str:
@@ -192,8 +273,14 @@ class Manifest(_Strict):
     concurrency: Annotated[int, Field(gt=0, le=1000)] = Field(
         5, description="Repositories in their agent stage at once."
     )
-    repositories: list[RepositoryEntry] = Field(
-        min_length=1, description="'owner/name' strings or mappings with overrides (below)."
+    repositories: list[Entry] = Field(
+        min_length=1,
+        description="'owner/name' strings, mappings with overrides, or `select:` queries"
+        " (below).",
+    )
+    exclude: list[RepositoryGlob] = Field(
+        default_factory=list,
+        description="owner/name globs of repositories to leave out of what selectors found.",
     )
     agent_credentials: Literal["read-only", "write-token"] = Field(
         "read-only",
@@ -221,6 +308,18 @@ class Manifest(_Strict):
     def path(self) -> Path:
         """The manifest file this was loaded from."""
         return self._path
+
+    @property
+    def entries(self) -> list[RepositoryEntry]:
+        """The repositories listed by name, in manifest order."""
+        return [e for e in self.repositories if isinstance(e, RepositoryEntry)]
+
+    @property
+    def selectors(self) -> list[tuple[int, Selector]]:
+        """The ``select:`` items with their index in ``repositories``."""
+        return [
+            (i, e.select) for i, e in enumerate(self.repositories) if isinstance(e, SelectEntry)
+        ]
 
     @property
     def prompt_text(self) -> str:
@@ -322,6 +421,8 @@ def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ..
         yield ("prompt",), "prompt: the prompt is empty"
     seen: dict[str, int] = {}
     for index, entry in enumerate(manifest.repositories):
+        if not isinstance(entry, RepositoryEntry):
+            continue
         key = entry.name.lower()
         if key in seen:
             yield (
@@ -340,6 +441,7 @@ def _semantic_problems(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ..
     templates += [
         (("repositories", i, "prompt_append"), entry.prompt_append, REPO_VARIABLES)
         for i, entry in enumerate(manifest.repositories)
+        if isinstance(entry, RepositoryEntry)
     ]
     for path, source, allowed in templates:
         if source is not None:
@@ -360,7 +462,11 @@ _VALIDATOR_TAG = re.compile(r"function-(after|before|wrap|plain)\[.*\]\Z", re.DO
 
 def _source_path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """Drop pydantic's validator tags from an error location, keeping the YAML keys."""
-    return tuple(p for p in loc if isinstance(p, int) or not _VALIDATOR_TAG.match(p))
+    return tuple(
+        p
+        for p in loc
+        if isinstance(p, int) or not (_VALIDATOR_TAG.match(p) or p in _ENTRY_TAGS)
+    )
 
 
 def _error_path(err: Any) -> tuple[int | str, ...]:
@@ -401,7 +507,9 @@ def _describe(err: Any) -> str:
     if kind == "too_short" and loc == ("repositories",):
         message = "list at least one repository"
     if kind == "model_type" and loc[:1] == ("repositories",):
-        message = "a repository is 'owner/name' or a mapping with a 'name' key"
+        message = (
+            "a repository is 'owner/name' or a mapping with a 'name' key (or a 'select:' query)"
+        )
     if kind == "string_pattern_mismatch":
         message = f"{err.get('input')!r} is not valid here"
         if loc and loc[0] == "name":
@@ -410,18 +518,22 @@ def _describe(err: Any) -> str:
 
 
 def _known_keys(path: Sequence[int | str]) -> list[str]:
-    model: type[BaseModel] = Manifest
+    models: list[type[BaseModel]] = [Manifest]
     for part in path:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        inner = getattr(annotation, "__args__", (annotation,))
-        nested = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not nested:
+        fields = [m.model_fields[part] for m in models if part in m.model_fields]
+        models = [m for field in fields for m in _models_in(field.annotation)]
+        if not models:
             return []
-        model = nested[0]
-    return list(model.model_fields)
+    return [name for model in models for name in model.model_fields]
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds, through lists, unions and ``Annotated``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -451,4 +563,18 @@ def _warnings(manifest: Manifest, doc: YamlDocument, shown: str) -> list[Problem
         if isinstance(raw, str) and raw.strip().endswith(".git"):
             line = doc.line_of(("repositories", index))
             found.append(Problem(shown, line, f"repository {raw!r}: drop the '.git' suffix"))
+    if manifest.exclude and not manifest.selectors:
+        message = "exclude: applies to what select: entries find, and there are none"
+        found.append(Problem(shown, doc.line_of(("exclude",)), message))
+    for index, entry in enumerate(manifest.repositories):
+        if not isinstance(entry, RepositoryEntry):
+            continue
+        for pattern in manifest.exclude:
+            if compile_glob(pattern, ignore_case=True).match(entry.name):
+                line = doc.line_of(("repositories", index))
+                message = (
+                    f"repository {entry.name} matches exclude {pattern!r}, which leaves out"
+                    " only what selectors find: it still runs"
+                )
+                found.append(Problem(shown, line, message))
     return found

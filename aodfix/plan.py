@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from aodfix.manifest import Manifest, ManifestError, Problem, RepositoryEntry, dotted
+from aodfix.selection.model import Selection
 from aodfix.templates import TemplateBudgetExceeded, TemplateProblem, render
 
 # Shown where a template uses {{ base }} before the default branch is known (plan only).
@@ -66,6 +67,7 @@ class RepoJob:
     skip: bool
     rendered_base: str  # the base the templates were rendered with
     templates: JobTemplates = field(repr=False, compare=False)
+    selected_by: str | None = None  # FILE:LINE of the selector that found it; None: listed
 
     def for_base(self, base: str, default_branch: str) -> RepoJob:
         """This job rendered for its resolved ``base`` (``default_branch``: the repository's).
@@ -121,15 +123,19 @@ def expand(
     manifest: Manifest,
     *,
     only: Iterable[str] = (),
+    selection: Selection | None = None,
 ) -> list[RepoJob]:
-    """The batch's jobs in manifest order; ``only`` keeps the named repositories.
+    """The batch's jobs: listed repositories in manifest order, then those the
+    ``selection`` found (sorted by name; a listed one keeps its entry). ``only`` keeps the
+    named repositories, after selection.
 
-    Raises ManifestError when ``only`` names a repository that is not in the manifest, or a
+    Raises ManifestError when ``only`` names a repository that is not in the batch, or a
     template fails for a repository (at the template's line, naming the repository): a
     render error, an empty prompt, a branch name that is invalid or the base.
     """
     wanted = {name.lower().removesuffix(".git") for name in only}
-    known = {entry.name.lower() for entry in manifest.repositories}
+    entries = _entries(manifest, selection)
+    known = {entry.name.lower() for _, entry, _ in entries}
     shown = str(manifest.path)
     unknown = sorted(wanted - known)
     if unknown:
@@ -140,12 +146,13 @@ def expand(
     problems = []
     # Batch-wide templates past a bound (2 s, 1 MB) once: not rendered for 49,999 more.
     exhausted: set[str] = set()
-    for index, entry in enumerate(manifest.repositories):
+    for index, entry, selected_by in entries:
         if wanted and entry.name.lower() not in wanted:
             continue
         base = entry.base or UNRESOLVED_BASE
         try:
-            jobs.append(_build(manifest, entry, base, exhausted=exhausted))
+            job = _build(manifest, entry, base, exhausted=exhausted)
+            jobs.append(dataclasses.replace(job, selected_by=selected_by))
         except _JobProblems as exc:
             found = []
             for key, problem in exc.problems:
@@ -158,6 +165,28 @@ def expand(
     if problems:
         raise ManifestError(problems)
     return jobs
+
+
+def _entries(
+    manifest: Manifest, selection: Selection | None
+) -> list[tuple[int | None, RepositoryEntry, str | None]]:
+    """(index in ``repositories``, entry, selector FILE:LINE) of every repository; a
+    selected repository has no entry of its own (no index, no overrides)."""
+    listed: list[tuple[int | None, RepositoryEntry, str | None]] = [
+        (index, entry, None)
+        for index, entry in enumerate(manifest.repositories)
+        if isinstance(entry, RepositoryEntry)
+    ]
+    if selection is None:
+        return listed
+    seen = {entry.name.lower() for _, entry, _ in listed}
+    found_by = selection.owner_of()
+    selected = [
+        (None, RepositoryEntry(name=name), found_by[name.lower()])
+        for name in selection.repositories()
+        if name.lower() not in seen
+    ]
+    return listed + selected
 
 
 # Manifest keys of the templates, by RepoJob field (prompt_append: of the repository entry).
@@ -177,10 +206,10 @@ class _JobProblems(Exception):
         self.problems = list(problems)
 
 
-def _template_path(manifest: Manifest, key: str, index: int) -> tuple[str | int, ...]:
+def _template_path(manifest: Manifest, key: str, index: int | None) -> tuple[str | int, ...]:
     if key == "prompt":
         return ("prompt_file",) if manifest.prompt_file is not None else ("prompt",)
-    if key == "prompt_append":
+    if key == "prompt_append" and index is not None:
         return ("repositories", index, "prompt_append")
     return tuple(_KEYS[key].split("."))
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from aodfix.manifest import REPO_PATTERN, Manifest
+from aodfix.manifest import REPO_PATTERN, SELECTOR_KINDS, Manifest
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "manifest.schema.json"
 SCHEMA_ID = "https://github.com/aodfix/aodfix/config/manifest.schema.json"
 
 
@@ -22,6 +20,7 @@ def manifest_schema() -> dict[str, Any]:
         {"pattern": REPO_PATTERN.replace("{1,100}$", "{1,100}(?:\\.git)?$")}
     )
     schema["oneOf"] = [{"required": ["prompt"]}, {"required": ["prompt_file"]}]
+    schema["$defs"]["Selector"]["oneOf"] = [{"required": [kind]} for kind in SELECTOR_KINDS]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -38,11 +37,18 @@ def reference_markdown() -> str:
     """The README's manifest reference table, derived from the models like the schema."""
     from pydantic import BaseModel
 
-    from aodfix.manifest import CommitSettings, Policy, PullRequestSettings, RepositoryEntry
+    from aodfix.manifest import (
+        CommitSettings,
+        Policy,
+        PullRequestSettings,
+        RepositoryEntry,
+        Selector,
+    )
 
     sections: list[tuple[str, type[BaseModel]]] = [
         ("", Manifest),
         ("repositories[]", RepositoryEntry),
+        ("repositories[].select", Selector),
         ("pull_request.", PullRequestSettings),
         ("commit.", CommitSettings),
         ("policy.", Policy),
@@ -52,7 +58,7 @@ def reference_markdown() -> str:
         for name, field in model.model_fields.items():
             if prefix == "" and name in {"pull_request", "commit", "policy"}:
                 continue
-            key = f"{prefix}.{name}" if prefix.endswith("]") else f"{prefix}{name}"
+            key = f"{prefix}{name}" if not prefix or prefix.endswith(".") else f"{prefix}.{name}"
             if field.is_required():
                 default = "required"
             else:

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from aodfix.apply import run_apply
+from aodfix.commands.jobs import batch_jobs
 from aodfix.commands.summary import print_summary
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
 from aodfix.progress import progress_for
+from aodfix.selection.model import selection_path
 from aodfix.settings.services import Settings
 
 
@@ -45,14 +47,23 @@ def command(
 ) -> int:
     """Apply the manifest's fix to every repository and open or update one PR each."""
     manifest = load_manifest(manifest_path)
-    jobs = expand(manifest, only=only)
+    # Without selectors a wrong --only or template is said before any setting is read.
+    jobs = None if manifest.selectors else expand(manifest, only=only)
+    parts = None
     if shard is not None:
         try:
-            index, count = parse_shard(shard)
+            parts = parse_shard(shard)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
-        jobs = select_shard(jobs, index, count)
     settings = Settings.for_batch(manifest, dry_run=dry_run)
+    selection = None
+    if jobs is None:
+        stored = selection_path(report_dir, manifest.name)
+        jobs, selection = batch_jobs(
+            manifest, settings.github, only=only, stored=stored, reuse=resume
+        )
+    if parts is not None:
+        jobs = select_shard(jobs, *parts)
     with progress_for(
         len(jobs),
         quiet=quiet,
@@ -69,6 +80,7 @@ def command(
             report_dir=report_dir,
             resume=resume,
             progress=progress,
+            selection=selection,
         )
     if not as_json:
         print_summary(result.report, result.paths)

@@ -1,4 +1,7 @@
-"""``aodfix plan MANIFEST``: show what a batch would do, without contacting anything."""
+"""``aodfix plan MANIFEST``: show what a batch would do, without running anything.
+
+Selectors (``select:``) are expanded on GitHub with the batch's token; a manifest without
+them is planned offline."""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from aodfix.commands.jobs import batch_jobs
 from aodfix.manifest import load_manifest
 from aodfix.plan import RepoJob, expand, shard_matrix
 from aodfix.redact import redact
+from aodfix.settings.services import Settings
 
 
 @click.command("plan")
@@ -26,7 +31,10 @@ from aodfix.redact import redact
 def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: int | None) -> None:
     """Expand MANIFEST into per-repository jobs (overrides applied, templates rendered)."""
     manifest = load_manifest(manifest_path)
-    jobs = expand(manifest, only=only)
+    if manifest.selectors:
+        jobs, _ = batch_jobs(manifest, Settings.for_github().github, only=only)
+    else:
+        jobs = expand(manifest, only=only)
     if shards is not None:
         click.echo(json.dumps(shard_matrix(shards)))
         return
@@ -80,4 +88,5 @@ def _job_json(job: RepoJob) -> dict[str, Any]:
         "draft": job.draft,
         "skip": job.skip,
         "rendered_base": job.rendered_base,
+        "selected_by": job.selected_by,
     }

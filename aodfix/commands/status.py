@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from aodfix.commands.jobs import batch_jobs
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.forge.preflight import check_github
 from aodfix.manifest import load_manifest
-from aodfix.plan import expand
 from aodfix.safe_text import printable
 from aodfix.settings.services import Settings
 from aodfix.status import batch_status
@@ -25,8 +25,9 @@ from aodfix.status import batch_status
 def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
     """Show where each repository's pull request of this batch stands."""
     manifest = load_manifest(manifest_path)
-    jobs = [job for job in expand(manifest, only=only) if not job.skip]
     settings = Settings.for_github().github
+    listed, _ = batch_jobs(manifest, settings, only=only)
+    jobs = [job for job in listed if not job.skip]
     # An unreachable API or a refused token: one line, exit 2.
     check_github(settings, jobs[0].repository if jobs else None)
     gateway = GitHubGateway(settings)

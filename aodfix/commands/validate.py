@@ -23,6 +23,8 @@ def command(manifests: tuple[str, ...]) -> None:
         for warning in manifest.warnings:
             click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
         active = sum(1 for job in jobs if not job.skip)
-        click.echo(f"{path}: ok ({active} repositories, {len(jobs) - active} skipped)")
+        selectors = len(manifest.selectors)
+        found = f", {selectors} selector{'' if selectors == 1 else 's'}" if selectors else ""
+        click.echo(f"{path}: ok ({active} repositories, {len(jobs) - active} skipped{found})")
     if problems:
         raise ManifestError(problems)

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
@@ -78,6 +78,8 @@ class GitHubGateway:
         self._stop = stop or threading.Event()
         self._write_lock = threading.Lock()
         self._last_write = float("-inf")
+        self._search_lock = threading.Lock()
+        self._search_reset: dict[str, float] = {}  # bucket -> epoch its budget comes back
 
     def token(self, owner: str) -> str:
         """aodfix's own token for ``owner``'s repositories (an App's installation token, or
@@ -107,6 +109,31 @@ class GitHubGateway:
 
     def read(self, call: Callable[[], T]) -> T:
         return self._with_retries(call)
+
+    def get_json(self, client: Github, path: str, parameters: dict[str, Any]) -> Any:
+        """One GET's JSON, paced on its rate-limit bucket's own answers: searches have small
+        budgets of their own (30 a minute, code search 10), and when an answer says its
+        bucket is spent the next request of that bucket waits for the reset instead of
+        running into a 403."""
+        bucket = _bucket(path)
+        with self._search_lock:
+            wait = self._search_reset.pop(bucket, 0.0) - time.time()
+            if wait > 0:
+                if wait > self.settings.max_wait:
+                    raise GitHubRateLimited(
+                        f"GitHub {bucket} rate limit: asked to wait {wait:.0f} s"
+                        f" (AODFIX_GITHUB_MAX_WAIT={self.settings.max_wait:g})"
+                    )
+                self._sleep(wait)
+            requester = client.requester
+            headers, data = self._with_retries(
+                lambda: requester.requestJsonAndCheck("GET", path, parameters=parameters)
+            )
+            lower = {k.lower(): v for k, v in headers.items()}
+            reset = lower.get("x-ratelimit-reset", "")
+            if lower.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+                self._search_reset[bucket] = float(reset) + 1.0
+            return data
 
     def write(self, call: Callable[[], T]) -> T:
         """Run one write call, serialised and spaced with every other write of the batch."""
@@ -171,6 +198,13 @@ def _client(settings: GitHubSettings, token: str) -> Github:
         seconds_between_writes=None,
         timeout=30,
     )
+
+
+def _bucket(path: str) -> str:
+    """GitHub's rate-limit resource a REST path counts against."""
+    if path.startswith("/search/code"):
+        return "code_search"
+    return "search" if path.startswith("/search/") else "core"
 
 
 def _rate_limit_pause(exc: GithubException, now: float) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from aodfix.report.links import safe_link
@@ -22,6 +23,7 @@ def render_markdown(report: Report) -> str:
         "",
         f"Started {report.started_at}, finished {report.finished_at or '-'}.",
         "",
+        *_selection(report),
         "| Repository | Status | Pull request | Changes | Turns | Time | Detail |",
         "|---|---|---|---|---:|---:|---|",
     ]
@@ -32,6 +34,21 @@ def render_markdown(report: Report) -> str:
         for result in patches:
             lines += _patch_section(result)
     return "\n".join(lines) + "\n"
+
+
+def _selection(report: Report) -> list[str]:
+    """What the selectors found, collapsed: one line per selector."""
+    hits = report.selection.hits
+    if not hits:
+        return []
+    total = len(report.selection.repositories())
+    noun = "selector" if len(hits) == 1 else "selectors"
+    lines = [f"<details><summary>Selection: {len(hits)} {noun}, {total} repositories</summary>", ""]
+    for hit in hits:
+        query = escape_html(json.dumps(hit.selector, ensure_ascii=False))
+        names = escape_html(", ".join(hit.repositories)) or "none"
+        lines.append(f"- `{escape_html(hit.at)}` `{query}`: {len(hit.repositories)}: {names}")
+    return [*lines, "", "</details>", ""]
 
 
 def _row(result: RepoResult) -> str:

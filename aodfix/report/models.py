@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from aodfix.patch.summary import Diffstat
+from aodfix.selection.model import Selection
 
 
 class Status(StrEnum):
@@ -131,6 +132,7 @@ class Report:
     finished_at: str | None
     results: list[RepoResult]
     interrupted: bool = False
+    selection: Selection = field(default_factory=Selection)  # what the selectors found
 
     @property
     def totals(self) -> dict[str, int]:
@@ -151,6 +153,7 @@ class Report:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "totals": self.totals,
+            "selection": self.selection.to_list(),
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -165,6 +168,7 @@ class Report:
             finished_at=data.get("finished_at"),
             results=[RepoResult.from_dict(r) for r in data.get("results", [])],
             interrupted=bool(data.get("interrupted")),
+            selection=Selection.from_list(data.get("selection") or []),
         )
 
 
@@ -191,4 +195,5 @@ def merge_reports(reports: list[Report]) -> Report:
         finished_at=None if None in finished else max(f for f in finished if f is not None),
         results=list(results.values()),
         interrupted=any(r.interrupted for r in reports),
+        selection=next((r.selection for r in reports if r.selection.hits), Selection()),
     )

@@ -104,7 +104,9 @@ def test_for_base_reports_a_prompt_emptied_by_the_real_base() -> None:
         job.for_base("trunk", "trunk")
 
 
-def test_plan_json_shows_exactly_the_job_fields_it_always_showed(tmp_path: Path) -> None:
+def test_plan_json_keeps_the_job_fields_it_always_showed_then_selected_by(
+    tmp_path: Path,
+) -> None:
     result = aodfix("plan", "config/examples/overrides.yml", "--json")
     assert result.returncode == 0, result.stderr
     for job in json.loads(result.stdout)["jobs"]:
@@ -124,6 +126,7 @@ def test_plan_json_shows_exactly_the_job_fields_it_always_showed(tmp_path: Path)
             "draft",
             "skip",
             "rendered_base",
+            "selected_by",  # issue 13: the selector's FILE:LINE, or null when listed
         ]
 
 

@@ -29,8 +29,6 @@ class QuotaGate:
         self.ceiling = ceiling
         self.target = ceiling
         self.in_flight = 0
-        self.peak = 0
-        self.rate_limited = 0
         self._cond = asyncio.Condition()
         self._rng = rng or random.Random()
         self._clock = clock
@@ -42,7 +40,6 @@ class QuotaGate:
         async with self._cond:
             await self._cond.wait_for(lambda: self.in_flight < self.target)
             self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
 
     async def release(self, *, finished: bool = True) -> None:
         """Give a slot back; a finished session lets the target probe one higher."""
@@ -55,7 +52,6 @@ class QuotaGate:
 
     def on_rate_limited(self, limit: int | None, active: int | None) -> None:
         """Record a 429 from a caller that holds a slot (and will release it to retry)."""
-        self.rate_limited += 1
         self._last_limited = self._clock()
         ours = max(0, self.in_flight - 1)  # slots held by others of this batch
         if limit is not None and active is not None:

@@ -52,12 +52,7 @@ class TurnOutput:
     last_id: int
     stdout: str = ""
     stderr: str = ""
-    reconnects: int = 0
     turn: int | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.end == "exit" and self.exit_code == 0
 
     @property
     def size(self) -> int:
@@ -185,7 +180,6 @@ async def read_turn(
             continue  # not a dropped connection: the session deadline bounds this wait
         # The connection ended without a terminal event: resume after the last id.
         attempt += 1
-        out.reconnects += 1
         if attempt > max_reconnects:
             raise ConnectionError(
                 f"stream of session {session_id} kept dropping ({max_reconnects} reconnects)"

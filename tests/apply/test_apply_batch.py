@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from conftest import MakeStack
-from stack import TOKENS, branch_files, wait_for
+from stack import AOD_TOKEN, GITHUB_TOKEN, TOKENS, Run, Stack, branch_files, wait_for
+
+from aodfix.emulator.stack import emulator_stack
 
 GREET = 'def greet(name):\n    return "Helo, " + name\n'
 FIXED = 'def greet(name):\n    return "Hello, " + name\n'
@@ -25,73 +29,147 @@ def _names(count: int) -> list[str]:
     return [f"acme/svc-{i:02d}" for i in range(1, count + 1)]
 
 
-def test_twelve_repository_batch(make_stack: MakeStack) -> None:
-    names = _names(12)
-    scenario: dict[str, Any] = {
-        "default": FIX,
-        "acme/svc-07": {"edits": [], "delay": 0.3},
-        "acme/svc-08": {**FIX, "exit_code": 3, "stderr": "boom: tool crashed\n"},
-        "acme/svc-09": {"hang": True},
-        "acme/svc-10": {
-            "edits": [{"replace": ".github/workflows/ci.yml", "old": "push", "new": "pull_request"}]
-        },
-        "acme/svc-11": {
-            "edits": [
-                {"write": "docs/NOTES.md", "content": "new notes\n"},
-                {"write": "assets/logo.bin", "base64": "AAECAwT/AP4="},
-                {"delete": "README.md"},
-            ]
-        },
-        "acme/svc-12": {**FIX, "is_error": True, "result": "API error: overloaded"},
-    }
-    stack = make_stack(scenario)
-    for name in names:
-        stack.add_repository(name, FILES)
-    manifest = stack.manifest(
-        names, timeout=10, concurrency=4, pull_request={"labels": ["automated"]}
-    )
+# One batch of twelve repositories, run once for the module's tests below: six ordinary
+# fixes, and one repository for each other way a session can end.
+MIXED = _names(12)
+ORDINARY = MIXED[:6]  # the default script: fix greet.py
+CHANGED = [*ORDINARY, "acme/svc-11"]  # every repository whose edits make a pull request
+MIXED_SCENARIO: dict[str, Any] = {
+    "default": FIX,
+    "acme/svc-07": {"edits": [], "delay": 0.3},
+    "acme/svc-08": {**FIX, "exit_code": 3, "stderr": "boom: tool crashed\n"},
+    "acme/svc-09": {"hang": True},
+    "acme/svc-10": {
+        "edits": [{"replace": ".github/workflows/ci.yml", "old": "push", "new": "pull_request"}]
+    },
+    "acme/svc-11": {
+        "edits": [
+            {"write": "docs/NOTES.md", "content": "new notes\n"},
+            {"write": "assets/logo.bin", "base64": "AAECAwT/AP4="},
+            {"delete": "README.md"},
+        ]
+    },
+    "acme/svc-12": {**FIX, "is_error": True, "result": "API error: overloaded"},
+}
 
-    run = stack.apply(manifest)
 
-    assert run.exit_code == 1, run.stderr
-    results = run.results()
-    statuses = run.statuses()
-    assert [statuses[n] for n in names[:6]] == ["pr_opened"] * 6
-    assert statuses["acme/svc-07"] == "no_changes"
-    assert statuses["acme/svc-11"] == "pr_opened"
-    failures = {n: results[n]["error"]["stage"] for n in names if statuses[n] == "failed"}
+@dataclass(frozen=True)
+class MixedBatch:
+    stack: Stack
+    run: Run
+
+    def result(self, name: str) -> dict[str, Any]:
+        return self.run.results()[name]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MixedBatch]:
+    """The twelve-repository batch, applied once (both emulators and a full run are costly)."""
+    root = tmp_path_factory.mktemp("mixed-batch")
+    with emulator_stack(
+        root,
+        aod_tokens=(AOD_TOKEN,),
+        github_tokens=(GITHUB_TOKEN,),
+        scenario=MIXED_SCENARIO,
+        heartbeat_interval=1.0,  # make_stack's settings (tests/apply/conftest.py)
+        poll_interval=0.02,
+    ) as emulators:
+        stack = Stack(
+            root=root, github=emulators.github, aod=emulators.aod, agent_id=emulators.agent_id
+        )
+        for name in MIXED:
+            stack.add_repository(name, FILES)
+        manifest = stack.manifest(
+            MIXED, timeout=10, concurrency=4, pull_request={"labels": ["automated"]}
+        )
+        yield MixedBatch(stack, stack.apply(manifest))
+
+
+def test_a_batch_with_failed_repositories_exits_1(mixed: MixedBatch) -> None:
+    assert mixed.run.exit_code == 1, mixed.run.stderr
+
+
+def test_every_repository_the_agent_changed_gets_a_pull_request(mixed: MixedBatch) -> None:
+    statuses = mixed.run.statuses()
+    assert [statuses[name] for name in CHANGED] == ["pr_opened"] * len(CHANGED)
+
+
+def test_an_agent_that_changes_nothing_ends_as_no_changes(mixed: MixedBatch) -> None:
+    assert mixed.result("acme/svc-07")["status"] == "no_changes"
+
+
+def test_each_failed_repository_names_the_stage_it_failed_at(mixed: MixedBatch) -> None:
+    results = mixed.run.results()
+    failures = {n: r["error"]["stage"] for n, r in results.items() if r["status"] == "failed"}
     assert failures == {
-        "acme/svc-08": "agent",
-        "acme/svc-09": "agent",
-        "acme/svc-10": "policy",
-        "acme/svc-12": "agent",
+        "acme/svc-08": "agent",  # exit code 3
+        "acme/svc-09": "agent",  # hangs past the session timeout
+        "acme/svc-10": "policy",  # edits a workflow
+        "acme/svc-12": "agent",  # the runtime reports is_error
     }
-    assert "code 3" in results["acme/svc-08"]["error"]["message"]
-    transcript = run.report_dir / results["acme/svc-08"]["transcript"]
-    assert "boom: tool crashed" in transcript.read_text()  # the agent's own words, kept
-    assert "[agent log](transcripts/acme__svc-08.log)" in (run.report_dir / "report.md").read_text()
-    assert "overloaded" in results["acme/svc-12"]["error"]["message"]
-    assert ".github/workflows/ci.yml" in results["acme/svc-10"]["error"]["message"]
-    assert "pull_request" in results["acme/svc-10"]["patch"]  # the refused patch is kept
 
-    # The pushed trees hold exactly the scripted edits.
-    for name in names[:6]:
-        files = branch_files(stack.github, name, "aodfix/e2e-fix")
-        assert files == {**{k: v.encode() for k, v in FILES.items()}, "greet.py": FIXED.encode()}
-    files = branch_files(stack.github, "acme/svc-11", "aodfix/e2e-fix")
+
+def test_an_agent_that_exits_non_zero_fails_with_its_exit_code(mixed: MixedBatch) -> None:
+    assert "code 3" in mixed.result("acme/svc-08")["error"]["message"]
+
+
+def test_a_failed_agents_own_words_are_kept_in_a_transcript_the_report_links(
+    mixed: MixedBatch,
+) -> None:
+    report_dir = mixed.run.report_dir
+    transcript = report_dir / mixed.result("acme/svc-08")["transcript"]
+    assert "boom: tool crashed" in transcript.read_text()
+    assert "[agent log](transcripts/acme__svc-08.log)" in (report_dir / "report.md").read_text()
+
+
+def test_a_runtime_that_reports_an_error_fails_with_the_runtimes_message(
+    mixed: MixedBatch,
+) -> None:
+    assert "overloaded" in mixed.result("acme/svc-12")["error"]["message"]
+
+
+def test_a_patch_touching_a_workflow_is_refused_by_name_and_kept_in_the_report(
+    mixed: MixedBatch,
+) -> None:
+    result = mixed.result("acme/svc-10")
+    assert ".github/workflows/ci.yml" in result["error"]["message"]
+    assert "pull_request" in result["patch"]
+
+
+def test_each_pushed_branch_holds_exactly_the_scripted_edit(mixed: MixedBatch) -> None:
+    expected = {**{k: v.encode() for k, v in FILES.items()}, "greet.py": FIXED.encode()}
+    for name in ORDINARY:
+        assert branch_files(mixed.stack.github, name, "aodfix/e2e-fix") == expected, name
+
+
+def test_new_binary_and_deleted_files_reach_the_pushed_branch(mixed: MixedBatch) -> None:
+    files = branch_files(mixed.stack.github, "acme/svc-11", "aodfix/e2e-fix")
     assert "README.md" not in files
     assert files["docs/NOTES.md"] == b"new notes\n"
     assert files["assets/logo.bin"] == bytes([0, 1, 2, 3, 4, 255, 0, 254])
 
-    pulls = stack.github.pull_requests()
-    assert len(pulls) == 7
-    for body in stack.pull_bodies():
-        assert "<!-- aodfix:batch=e2e-fix -->" in body
+
+def test_only_the_changed_repositories_get_a_pull_request(mixed: MixedBatch) -> None:
+    pulls = mixed.stack.github.pull_requests()
+    assert sorted(pull.full_name for pull in pulls) == CHANGED
+
+
+def test_every_pull_request_body_carries_the_batch_marker(mixed: MixedBatch) -> None:
+    bodies = mixed.stack.pull_bodies()
+    assert bodies and all("<!-- aodfix:batch=e2e-fix -->" in body for body in bodies)
+
+
+def test_no_pull_request_body_holds_a_token(mixed: MixedBatch) -> None:
+    for body in mixed.stack.pull_bodies():
         assert not any(token in body for token in TOKENS)
 
-    # Nothing lost, nothing leaked, never above the configured concurrency.
-    assert list(stack.aod.stats.undeleted) == []
-    assert stack.aod.stats.peak_active == 4
+
+def test_every_session_of_the_batch_is_deleted(mixed: MixedBatch) -> None:
+    assert list(mixed.stack.aod.stats.undeleted) == []
+
+
+def test_sessions_fill_but_never_exceed_the_configured_concurrency(mixed: MixedBatch) -> None:
+    assert mixed.stack.aod.stats.peak_active == 4
 
 
 def test_quota_cap_below_concurrency_never_fails_a_repository(make_stack: MakeStack) -> None:

@@ -35,7 +35,9 @@ def _apply(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_missing_aod_token(tmp_path: Path) -> None:
+def test_without_an_aod_token_apply_exits_2_in_one_line_and_writes_no_report(
+    tmp_path: Path,
+) -> None:
     done = _apply(tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
@@ -44,14 +46,14 @@ def test_missing_aod_token(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
-def test_missing_agent(tmp_path: Path) -> None:
+def test_without_an_agent_apply_exits_2_saying_where_to_set_one(tmp_path: Path) -> None:
     done = _apply(tmp_path, AOD_API_TOKEN="aod_x_not_a_real_token_1234567")
     assert done.returncode == 2
     assert "no agent: set `agent:` in the manifest or AOD_AGENT_ID" in done.stderr
     assert "aod_x_not_a_real_token" not in done.stderr
 
 
-def test_missing_github_token_outside_dry_run(tmp_path: Path) -> None:
+def test_without_a_github_token_a_real_run_exits_2(tmp_path: Path) -> None:
     done = _apply(tmp_path, AOD_API_TOKEN="aod_x_not_a_real_token_1234567", AOD_AGENT_ID="a")
     assert done.returncode == 2
     assert "GITHUB_TOKEN (or GH_TOKEN) is not set" in done.stderr

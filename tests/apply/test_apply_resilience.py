@@ -52,7 +52,9 @@ def test_a_forge_aod_cannot_clone_is_explained(make_stack: MakeStack) -> None:
     assert list(stack.aod.stats.undeleted) == []
 
 
-def test_missing_and_archived_repositories(make_stack: MakeStack) -> None:
+def test_an_archived_repository_is_skipped_and_a_missing_one_fails_without_a_session(
+    make_stack: MakeStack,
+) -> None:
     stack = make_stack({"default": FIX})
     stack.add_repository("acme/old", FILES, archived=True)
     stack.add_repository("acme/ok", FILES)

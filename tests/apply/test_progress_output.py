@@ -27,7 +27,9 @@ def test_ci_gets_one_plain_timestamped_line_per_change(make_stack: MakeStack) ->
     assert stages[-1].startswith("pr_opened http://")
 
 
-def test_json_events_for_scripts(make_stack: MakeStack) -> None:
+def test_json_mode_prints_stage_and_result_events_and_nothing_on_stderr(
+    make_stack: MakeStack,
+) -> None:
     stack = make_stack({"default": FIX})
     stack.add_repository("acme/a", FILES)
     run = stack.apply(stack.manifest(["acme/a"]), "--json")

@@ -21,7 +21,7 @@ def _record(session_id: str, url: str, at: datetime) -> dict[str, object]:
     }
 
 
-def test_matches_same_repository_in_the_window_only() -> None:
+def test_only_a_session_of_the_same_repository_made_in_the_window_is_an_orphan() -> None:
     records = [
         _record("lost", "https://github.com/ACME/api.git", T0 + timedelta(seconds=1)),
         _record("ours", "https://github.com/acme/api", T0 + timedelta(seconds=2)),
@@ -33,6 +33,6 @@ def test_matches_same_repository_in_the_window_only() -> None:
     assert orphans(records, known={"ours"}, ambiguous=[ATTEMPT]) == ["lost"]
 
 
-def test_nothing_without_ambiguous_creates() -> None:
+def test_without_an_ambiguous_create_no_session_is_an_orphan() -> None:
     records = [_record("x", "https://github.com/acme/api", T0)]
     assert orphans(records, known=set(), ambiguous=[]) == []

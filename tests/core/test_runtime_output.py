@@ -50,7 +50,7 @@ def test_claude_error_subtype_fails() -> None:
     assert verdict.failed and "error_max_turns" in (verdict.reason or "")
 
 
-def test_codex_turn_failed_and_agent_message() -> None:
+def test_codex_turn_failed_fails_and_its_agent_message_is_the_summary() -> None:
     out = _lines(
         {"type": "item.completed", "item": {"type": "agent_message", "text": "Tried."}},
         {"type": "turn.failed", "error": {"message": "stream disconnected"}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aodfix.report.models import ErrorInfo, PullRequestRef, RepoResult, Stage, Status
-from aodfix.state import FINAL_FOR_RESUME, StateWriter, final_for_resume, read_results
+from aodfix.state import StateWriter, final_for_resume, read_results
 
 
 def test_round_trip_latest_wins_and_torn_line_is_ignored(tmp_path: Path) -> None:
@@ -25,9 +25,11 @@ def test_round_trip_latest_wins_and_torn_line_is_ignored(tmp_path: Path) -> None
     assert results["acme/web"] == other
 
 
-def test_failed_results_are_retried_on_resume() -> None:
-    assert Status.FAILED not in FINAL_FOR_RESUME
-    assert {Status.PR_OPENED, Status.NO_CHANGES, Status.SKIPPED} <= FINAL_FOR_RESUME
+def test_a_failed_result_is_retried_on_resume_and_a_finished_one_is_not() -> None:
+    for dry_run in (False, True):
+        assert not final_for_resume(RepoResult("acme/api", Status.FAILED), dry_run=dry_run)
+        for status in (Status.PR_OPENED, Status.NO_CHANGES, Status.SKIPPED):
+            assert final_for_resume(RepoResult("acme/api", status), dry_run=dry_run), status
 
 
 def test_a_dry_run_result_ends_a_repository_only_for_a_dry_run_resume() -> None:

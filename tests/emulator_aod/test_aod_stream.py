@@ -16,11 +16,9 @@ from aodkit import (
     raw_stream,
     read_turn,
     sse_frames,
-    stdout_of,
     wait_for_output,
 )
 
-from aodfix.agent.sse import read_turn as product_read_turn
 from aodfix.emulator.aod import AodEmulator
 
 
@@ -161,23 +159,6 @@ async def test_a_dropped_stream_resumes_with_since_losing_and_repeating_nothing(
     cursor = [e.id for e in before if e.type in ("stage", "output")][-1]
     after = await read_turn(client, session_id, since=cursor)
     assert _rows(before) + _rows(after) == _rows(full)
-
-
-async def test_the_products_stream_reader_survives_a_dropped_connection(
-    make_aod_emulator: Callable[..., AodEmulator],
-) -> None:
-    # Cut during provisioning: stage rows are the only ones whose count is fixed (output
-    # chunking depends on timing).
-    emulator = make_aod_emulator(scenario={"default": {"drop_stream_after": 8}})
-    async with connect(emulator) as client:
-        ack = await client.sessions.create(
-            agent_id=emulator.create_agent(), prompt=bash_prompt("seq 1 3")
-        )
-        turn = await product_read_turn(client._http, str(ack.id))
-        full = stdout_of(await read_turn(client, str(ack.id)))
-    assert turn.reconnects == 1
-    assert turn.succeeded
-    assert turn.stdout == full
 
 
 async def test_a_slow_stream_waits_before_every_event(

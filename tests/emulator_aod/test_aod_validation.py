@@ -58,7 +58,9 @@ async def test_another_users_session_is_not_found(
         assert await bob.sessions.list() == []
 
 
-async def test_unknown_ids_and_paths(http: httpx.AsyncClient, agent_id: str) -> None:
+async def test_unknown_ids_are_json_404s_and_unrouted_paths_plain_404s(
+    http: httpx.AsyncClient, agent_id: str
+) -> None:
     missing = await http.get(f"/sessions/{UNKNOWN}")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Session not found"})
     response = await http.post("/sessions", json={"agent_id": UNKNOWN, "prompt": "x"})

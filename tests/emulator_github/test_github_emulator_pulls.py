@@ -12,7 +12,7 @@ from github import GithubException
 from aodfix.emulator.github import GitHubEmulator
 
 
-def test_fix_flow_from_shallow_fetch_to_updated_pull_request(
+def test_a_pull_request_from_a_shallow_push_shows_its_head_labels_reviewers_and_edits(
     github_emulator: GitHubEmulator, tmp_path: Path
 ) -> None:
     github_emulator.create_repository("acme/api")
@@ -233,7 +233,9 @@ def test_review_cannot_be_requested_from_the_author(github_emulator: GitHubEmula
     assert list(users) == [] and list(teams) == []
 
 
-def test_labels_and_comments_on_a_pull_request(github_emulator: GitHubEmulator) -> None:
+def test_labels_assignees_and_comments_on_a_pull_request_show_on_its_issue(
+    github_emulator: GitHubEmulator,
+) -> None:
     github_emulator.create_repository("acme/api")
     github_emulator.commit_files("acme/api", "fix", {"a.txt": "a\n"})
     repo = client(github_emulator).get_repo("acme/api")

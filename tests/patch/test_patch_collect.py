@@ -165,7 +165,7 @@ def test_no_change_gives_an_empty_patch(workspace: Workspace) -> None:
 
     result = found(claude_stream(command, output))
 
-    assert result.is_empty and result.patch == b""
+    assert result.patch == b""
 
 
 def test_raw_text_output_round_trips(workspace: Workspace, tmp_path: Path) -> None:

@@ -54,16 +54,20 @@ def damaged(stream: str) -> PatchDamaged:
     return result
 
 
-def retrieve(ws: Workspace, assembler: SliceAssembler, limit: int) -> bytes:
+def retrieve(
+    ws: Workspace, assembler: SliceAssembler, limit: int
+) -> tuple[bytes, list[SliceRequest]]:
     """Drive the assembler over real slice commands through a runtime that middle-truncates
-    any output longer than ``limit`` characters."""
+    any output longer than ``limit`` characters; the patch and every slice asked for."""
+    asked: list[SliceRequest] = []
     while (request := assembler.next_request()) is not None:
+        asked.append(request)
         prompt = slice_instructions(ws.key, request.offset, request.length)
         output = run_fenced_bash(prompt, ws.home)
         stream = shortened(fenced_bash(prompt), output, lambda text: truncate_middle(text, limit))
         assembler.accept(extract_slice(stream, request))
     assert assembler.patch is not None
-    return assembler.patch
+    return assembler.patch, asked
 
 
 @pytest.mark.parametrize("limit", [30_000, 5_000])
@@ -99,9 +103,11 @@ def test_slices_halve_until_they_fit_and_rebuild_the_exact_patch(
         damaged(shortened(command, output, lambda text: truncate_middle(text, 5_000)))
     )
 
-    patch = retrieve(workspace, assembler, limit=5_000)
+    patch, asked = retrieve(workspace, assembler, limit=5_000)
 
-    assert assembler.slice_size == 3_000
+    lengths = [request.length for request in asked]
+    assert lengths[:4] == [24_000, 12_000, 6_000, 3_000]  # halved until a slice fits
+    assert set(lengths[4:-1]) == {3_000} and lengths[-1] <= 3_000  # then kept at that size
     target = checkout_of(workspace.origin, workspace.base_sha, tmp_path / "target")
     assert apply_patch(target, patch).applies
     assert git(target, "write-tree") == git(workspace.sandbox, "write-tree")
@@ -114,10 +120,9 @@ def test_slices_under_the_default_limit_arrive_whole_at_the_first_size(
     broken = damaged(shortened(command, output, preview))
     assembler = SliceAssembler.for_damaged(broken)
 
-    patch = retrieve(workspace, assembler, limit=30_000)
+    patch, asked = retrieve(workspace, assembler, limit=30_000)
 
-    assert assembler.slice_size == 24_000
-    assert assembler.requests == -(-broken.encoded_length // 24_000)
+    assert [request.offset for request in asked] == list(range(0, broken.encoded_length, 24_000))
     assert sha256_hex(patch) == broken.patch_sha256
 
 
@@ -157,7 +162,7 @@ def test_a_slice_for_another_offset_counts_as_missing() -> None:
 
     assembler.accept(SliceFound("0" * 64, 4_000, 10_000, "A" * 8_000))
 
-    assert assembler.received == 0 and assembler.next_request() == SliceRequest(0, 4_000)
+    assert assembler.next_request() == SliceRequest(0, 4_000)  # offset 0: nothing was kept
 
 
 def test_an_empty_payload_needs_no_slices() -> None:

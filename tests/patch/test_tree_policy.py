@@ -39,7 +39,7 @@ def test_disguised_names_are_refused() -> None:
     assert _verdict(_added("caf\u00e9.md")) == []  # non-ASCII alone is only a note
 
 
-def test_submodules_big_files_and_mode_changes() -> None:
+def test_submodules_and_big_files_are_refused_and_a_mode_change_is_a_note() -> None:
     assert _verdict(_added("sub", mode="160000"))
     assert _verdict(_added(".gitmodules"))
     assert _verdict(_added("big.bin", size=101))

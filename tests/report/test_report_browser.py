@@ -78,7 +78,7 @@ def _report() -> Report:
     )
 
 
-def test_report_in_a_real_browser(tmp_path: Path) -> None:
+def test_the_html_report_filters_sorts_and_opens_diffs_in_a_browser_offline(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     html = write_reports(_report(), tmp_path)["html"]
     requests: list[str] = []

@@ -54,6 +54,18 @@ EXCEPTIONS: dict[tuple[str, str, int], str] = {
         200,
     ): "profile fields (name, bio, counts) are not served; no client reads them",
     ("GET", "^/users/(?P<login>[^/]+)$", 200): "as GET /user: the simple-user fields only",
+    ("GET", "^/orgs/(?P<org>[^/]+)/repos$", 404): (
+        "GitHub answers 404 for an unknown organisation; the description declares only 200"
+    ),
+    ("GET", "^/users/(?P<username>[^/]+)/repos$", 404): (
+        "GitHub answers 404 for an unknown user; the description declares only 200"
+    ),
+    ("GET", "^/search/repositories$", 403): (
+        "a spent search window is 403 on GitHub too; the description declares no 403 here"
+    ),
+    ("GET", "^/search/code$", 401): (
+        "GitHub documents that code search requires authentication; no 401 is declared"
+    ),
     ("GET", "^/app/installations$", 200): (
         "not yet understood: account fails both anyOf branches although GET /app/installations/"
         "{id} with the same account validates; left for a follow-up"

@@ -9,6 +9,7 @@ import jwt
 import pytest
 from githubspec import EXCEPTIONS, CheckedApi, Coverage
 
+from aodfix.emulator.github import RepositorySpec, SearchLimits
 from aodfix.emulator.github.rest_pipeline import build_router
 
 REPO = "/repos/acme/api"
@@ -150,6 +151,61 @@ def test_github_app_answers_match(api: CheckedApi) -> None:
     api.call("GET", "/users/acme/installation", 200, bearer=bearer)
     api.call("GET", REPO + "/installation", 200, bearer=bearer)
     api.call("GET", "/installation/repositories", 200, token=token)
+
+
+def _seed_selection(api: CheckedApi) -> None:
+    files = {"setup.py": "import setuptools\n"}
+    api.emulator.create_repositories(
+        [
+            RepositorySpec("acme/api", files=files, topics=["python"], language="Python"),
+            RepositorySpec("acme/old", files=files, archived=True, fork=True),
+            RepositorySpec("acme/secret", files=files, private=True),
+        ]
+    )
+    api.emulator.create_account("octo")
+    api.emulator.create_repository("octo/dotfiles")
+
+
+def test_account_listing_answers_match(api: CheckedApi) -> None:
+    _seed_selection(api)
+    api.call("GET", "/orgs/acme", 200)
+    api.call("GET", "/orgs/nobody", 404)
+    api.call("GET", "/orgs/acme/repos", 200, params={"type": "all"})
+    api.call("GET", "/orgs/acme/repos", 200, params={"type": "forks", "sort": "full_name"})
+    api.call("GET", "/orgs/nobody/repos", 404)
+    api.call("GET", "/users/octo/repos", 200)
+    api.call("GET", "/users/nobody/repos", 404)
+    api.call("GET", REPO + "/topics", 200)
+    api.call("GET", "/repos/acme/missing/topics", 404)
+
+
+def test_repository_search_answers_match(api: CheckedApi) -> None:
+    _seed_selection(api)
+    api.call("GET", "/search/repositories", 200, params={"q": "org:acme fork:true topic:python"})
+    api.call("GET", "/search/repositories", 422, params={"q": "org:acme stars:>1"})
+    api.call(
+        "GET",
+        "/search/repositories",
+        422,
+        params={"q": "org:acme", "page": "11", "per_page": "100"},
+    )
+    api.call("GET", "/search/repositories", 422)
+
+
+def test_code_search_answers_match(api: CheckedApi) -> None:
+    _seed_selection(api)
+    api.call("GET", "/search/code", 200, params={"q": "setuptools org:acme"})
+    api.call("GET", "/search/code", 422, params={"q": "language:python org:acme"})
+    api.call("GET", "/search/code", 401, params={"q": "setuptools"}, anonymous=True)
+
+
+def test_spent_search_windows_answer_403(api: CheckedApi) -> None:
+    _seed_selection(api)
+    api.emulator.set_search_limits(SearchLimits(search=1, code_search=1))
+    for path, q in (("/search/repositories", "org:acme"), ("/search/code", "setuptools")):
+        api.call("GET", path, 200, params={"q": q})
+        api.call("GET", path, 403, params={"q": q})
+    assert api.call("GET", "/rate_limit", 200).json()["resources"]["code_search"]["remaining"] == 0
 
 
 def test_lists_with_another_page_send_a_link_header(api: CheckedApi) -> None:

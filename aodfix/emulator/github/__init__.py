@@ -6,7 +6,9 @@ it are private and may move.
 
 from aodfix.emulator.github.emulator import DEFAULT_LOGIN, DEFAULT_TOKEN, GitHubEmulator
 from aodfix.emulator.github.faults import Fault, Faults
+from aodfix.emulator.github.rate_limit import SearchLimits
 from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.seeding import RepositorySpec
 from aodfix.emulator.github.views import GitHubAppView, PullRequestView, TokenView
 
 __all__ = [
@@ -18,5 +20,7 @@ __all__ = [
     "GitHubEmulator",
     "LoggedRequest",
     "PullRequestView",
+    "RepositorySpec",
+    "SearchLimits",
     "TokenView",
 ]

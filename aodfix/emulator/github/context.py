@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aodfix.emulator.github.access import Access
+from aodfix.emulator.github.code_files import FileCache
 from aodfix.emulator.github.faults import Faults
-from aodfix.emulator.github.rate_limit import RateWindow
+from aodfix.emulator.github.rate_limit import RateWindow, SearchRate
 from aodfix.emulator.github.request_log import RequestLog
 from aodfix.emulator.github.store import Store
 from aodfix.emulator.github.urls import Urls
@@ -20,4 +21,6 @@ class EmulatorContext:
     login: str  # the account the constructor's (classic, full-access) tokens belong to
     faults: Faults
     log: RequestLog
-    rate: RateWindow
+    rate: RateWindow  # the core window
+    search_rate: SearchRate  # each token's search and code_search windows
+    files: FileCache  # default-branch files, for code search and ``in:readme``

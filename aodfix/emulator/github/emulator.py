@@ -1,16 +1,16 @@
 """``GitHubEmulator``: the GitHub stand-in that tests and ``aodfix demo`` start and seed.
 
 It serves PyGithub at ``api_url`` (a GitHub Enterprise base URL) and git at
-``server_url/OWNER/NAME.git``, and gives its owner a Python API to seed repositories,
-register GitHub Apps and scoped tokens, arm faults and inspect what was asked (and with which
-token) and what pull requests exist.
+``server_url/OWNER/NAME.git``, and gives its owner a Python API to seed repositories (one, or
+organisations of hundreds), register GitHub Apps and scoped tokens, arm faults, set search
+rate limits, and inspect what was asked (and with which token) and what pull requests exist.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -27,12 +27,14 @@ from aodfix.emulator.github.apps import (
     InstallationRecord,
     generate_private_key,
 )
+from aodfix.emulator.github.code_files import FileCache
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.faults import Faults
-from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
-from aodfix.emulator.github.rate_limit import RateWindow
+from aodfix.emulator.github.rate_limit import RateWindow, SearchLimits, SearchRate
 from aodfix.emulator.github.request_log import LoggedRequest, RequestLog
+from aodfix.emulator.github.seeding import RepositorySpec, create_repositories
 from aodfix.emulator.github.store import (
+    AccountKind,
     IssueRecord,
     PullRecord,
     RepositoryRecord,
@@ -49,6 +51,7 @@ DEFAULT_TOKEN = "ghp_emulator_token"
 DEFAULT_LOGIN = "aodfix-bot"
 
 RepositorySelection = Sequence[str] | Literal["all"]
+_SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class GitHubEmulator(Lifecycle):
@@ -62,6 +65,7 @@ class GitHubEmulator(Lifecycle):
         host: str = "127.0.0.1",
         port: int = 0,
         login: str = DEFAULT_LOGIN,
+        search_limits: SearchLimits | None = None,
     ) -> None:
         if not tokens:
             raise ValueError("the GitHub emulator needs at least one valid token")
@@ -87,6 +91,8 @@ class GitHubEmulator(Lifecycle):
             faults=Faults(),
             log=RequestLog(),
             rate=RateWindow(),
+            search_rate=SearchRate(search_limits),
+            files=FileCache(),
         )
         self._app = build_app(self._context)
 
@@ -139,42 +145,85 @@ class GitHubEmulator(Lifecycle):
         private: bool = False,
         archived: bool = False,
         history: int = 1,
+        files: Mapping[str, str | bytes] | None = None,
+        fork: bool = False,
+        topics: Sequence[str] = (),
+        language: str | None = None,
+        description: str | None = None,
+        created_at: datetime | None = None,
+        pushed_at: datetime | None = None,
     ) -> str:
-        """Create ``OWNER/NAME`` whose default branch holds ``source`` (or a README).
+        """Create ``OWNER/NAME`` whose default branch holds ``source`` (a folder), ``files``
+        (path to content) or a README.
 
-        ``history=N`` gives the branch N commits, the last one holding exactly the folder's
-        files. Returns the default branch head sha.
+        ``history=N`` gives the branch N commits, the last one holding exactly those files.
+        ``language`` is what GitHub would detect (the emulator does not). Returns the default
+        branch head sha.
         """
-        owner, name = split_full_name(full_name)
-        if source is not None and not Path(source).is_dir():
-            raise ValueError(f"repository source is not a directory: {source}")
-        store = self._context.store
-        with store.lock:
-            if store.get(full_name) is not None:
-                raise ValueError(f"repository {full_name} already exists")
-            path = store.bare_path(full_name)
-            if path.exists():
-                raise FileExistsError(f"{path} already exists; use a fresh data directory")
-            files = (
-                files_of_folder(Path(source))
-                if source is not None
-                else [FileEntry("README.md", "100644", f"# {name}\n".encode())]
+        spec = RepositorySpec(
+            full_name,
+            source=source,
+            files=files,
+            default_branch=default_branch,
+            private=private,
+            archived=archived,
+            fork=fork,
+            topics=topics,
+            language=language,
+            description=description,
+            created_at=created_at,
+            pushed_at=pushed_at,
+            history=history,
+        )
+        return self.create_repositories([spec])[0]
+
+    def create_repositories(self, specs: Iterable[RepositorySpec]) -> list[str]:
+        """Create many repositories at once; returns their head shas, in order. Repositories
+        with the same content share one git import (300 take about half a second; 300
+        distinct ones about three)."""
+        return create_repositories(self._context.store, list(specs), self.login)
+
+    def seed_organisation(
+        self,
+        org: str,
+        count: int,
+        *,
+        files: Mapping[str, str | bytes] | None = None,
+        name: str = "repo-{index:03d}",
+        private: bool = False,
+        topics: Sequence[str] = (),
+        language: str | None = None,
+        first_created: datetime = _SEED_START,
+        created_every: timedelta = timedelta(days=1),
+    ) -> list[str]:
+        """Organisation ``org`` with ``count`` repositories named ``name.format(index=i)``,
+        all holding ``files`` (default: a README), created ``created_every`` apart from
+        ``first_created`` so that ``created:`` ranges split them. Returns their full names.
+        """
+        self.create_account(org, "Organization")
+        content = files if files is not None else {"README.md": f"# {org}\n"}
+        specs = [
+            RepositorySpec(
+                f"{org}/{name.format(index=index)}",
+                files=content,
+                private=private,
+                topics=topics,
+                language=language,
+                created_at=first_created + index * created_every,
             )
-            bare = BareRepository.create(path, default_branch)
-            sha = bare.seed(default_branch, files, history)
-            store.add(
-                RepositoryRecord(
-                    id=store.next_id(),
-                    owner=owner,
-                    name=name,
-                    default_branch=default_branch,
-                    private=private,
-                    archived=archived,
-                    created_at=utc_now(),
-                    bare=bare,
-                )
-            )
-        return sha
+            for index in range(count)
+        ]
+        self.create_repositories(specs)
+        return [spec.full_name for spec in specs]
+
+    def create_account(self, login: str, kind: AccountKind = "User") -> None:
+        """Register a user (or organisation) before its repositories exist: an owner first
+        seen in ``create_repository`` is an organisation, unless it is ``login``."""
+        self._context.store.add_account(login, kind)
+
+    def set_search_limits(self, limits: SearchLimits) -> None:
+        """Each token's search budgets from now on (every window restarts)."""
+        self._context.search_rate.configure(limits)
 
     def set_archived(self, full_name: str, archived: bool = True) -> None:
         """Archive (read-only: pushes get 403, REST writes get 403) or unarchive."""

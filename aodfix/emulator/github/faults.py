@@ -21,7 +21,7 @@ PRIMARY_RATE_LIMIT_MESSAGE = (
     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
     "please include the request ID EMULATOR:0000."
 )
-_RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _SERVER_ERROR_MESSAGES = {
     500: "Server Error",
     502: "Server Error",
@@ -66,7 +66,7 @@ class Faults:
             Fault(
                 403,
                 SECONDARY_RATE_LIMIT_MESSAGE,
-                f"{_RATE_LIMIT_DOCS}#about-secondary-rate-limits",
+                f"{RATE_LIMIT_DOCS}#about-secondary-rate-limits",
                 headers,
                 _methods(methods),
             ),
@@ -83,7 +83,7 @@ class Faults:
             Fault(
                 403,
                 PRIMARY_RATE_LIMIT_MESSAGE,
-                f"{_RATE_LIMIT_DOCS}#about-primary-rate-limits",
+                f"{RATE_LIMIT_DOCS}#about-primary-rate-limits",
                 headers,
                 _methods(methods),
             ),

@@ -8,6 +8,7 @@ machine with no ``~/.gitconfig``.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -90,6 +91,15 @@ class DiffStats:
 
 
 @dataclass(frozen=True)
+class TreeFile:
+    """One blob of a commit's tree, as code search sees it."""
+
+    path: str
+    blob: str
+    size: int
+
+
+@dataclass(frozen=True)
 class FileEntry:
     """One file of a commit to import: its path in the tree, git mode and content."""
 
@@ -129,6 +139,15 @@ class BareRepository:
         hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         return repo
 
+    @classmethod
+    def copy_of(cls, template: BareRepository, path: Path) -> BareRepository:
+        """A new repository whose files are hard links to ``template``'s: git only ever
+        replaces a repository's files (objects never change; refs and config are rewritten
+        and renamed over), so the two stay independent while the copy costs no git process."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(template.path, path, copy_function=_link_or_copy)
+        return cls(path)
+
     def seed(self, branch: str, files: Sequence[FileEntry], history: int) -> str:
         """Write ``history`` commits on ``branch``, the last holding exactly ``files``.
 
@@ -151,7 +170,7 @@ class BareRepository:
             stream += _data(entry.data)
         stream += b"done\n"
         self.run("fast-import", "--quiet", input=bytes(stream))
-        sha = self.resolve(f"refs/heads/{branch}")
+        sha = self.branch_head(branch)
         if sha is None:  # pragma: no cover - fast-import either writes the ref or fails
             raise GitCommandError(f"fast-import did not create {branch}")
         return sha
@@ -205,6 +224,60 @@ class BareRepository:
         result = self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok_codes=(0, 1))
         sha = result.stdout.decode().strip()
         return sha if result.returncode == 0 and sha else None
+
+    def branch_head(self, branch: str) -> str | None:
+        """The tip of ``branch``, read from the ref files when git keeps them as files (no
+        process: searches read every repository's default branch), else asked of git."""
+        ref = f"refs/heads/{branch}"
+        try:
+            text = (self.path / ref).read_text().strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            text = ""
+        if _is_sha(text):
+            return text
+        if not text and (self.path / "refs" / "heads").is_dir():  # git's "files" ref store
+            return self._packed_ref(ref)
+        return self.resolve(ref)  # a symbolic ref, or another ref store
+
+    def _packed_ref(self, ref: str) -> str | None:
+        try:
+            lines = (self.path / "packed-refs").read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        for line in lines:
+            sha, _, name = line.partition(" ")
+            if name == ref and _is_sha(sha):
+                return sha
+        return None
+
+    def tree_files(self, commit: str) -> list[TreeFile]:
+        """Every blob of ``commit``'s tree (symlinks and submodules left out)."""
+        out = self.run("ls-tree", "-r", "-l", "-z", "--full-tree", commit).stdout
+        files = []
+        for record in out.decode(errors="replace").split("\0"):
+            if not record:
+                continue
+            info, _, path = record.partition("\t")
+            mode, kind, blob, size = info.split()
+            if kind == "blob" and mode in ("100644", "100755"):
+                files.append(TreeFile(path, blob, int(size)))
+        return files
+
+    def read_blobs(self, blobs: Sequence[str]) -> dict[str, bytes]:
+        """The contents of ``blobs``, read by one ``git cat-file --batch``."""
+        if not blobs:
+            return {}
+        out = self.run("cat-file", "--batch", input="".join(f"{b}\n" for b in blobs).encode())
+        data = out.stdout
+        contents: dict[str, bytes] = {}
+        offset = 0
+        for blob in blobs:
+            end = data.index(b"\n", offset)
+            header = data[offset:end].split()
+            size = int(header[2])
+            contents[blob] = data[end + 1 : end + 1 + size]
+            offset = end + 1 + size + 1  # the content is followed by a newline
+        return contents
 
     def refs(self, prefix: str = "refs/") -> dict[str, tuple[str, str]]:
         """Ref name to (object sha, object type) for refs under ``prefix``."""
@@ -312,6 +385,17 @@ def _run(
         stderr = result.stderr.decode(errors="replace").strip()
         raise GitCommandError(f"{' '.join(args[:3])} failed ({result.returncode}): {stderr}")
     return result
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
 
 
 def _commit_header(ref: bytes, message: str, when: int) -> bytes:

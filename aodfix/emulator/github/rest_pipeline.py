@@ -1,9 +1,10 @@
 """One REST call from raw request to raw response: auth, faults, dispatch, headers, log.
 
 The order matches GitHub: bad credentials are refused before anything else, an armed fault
-(rate limit, 5xx) answers next, then the route's needs (an app JWT, or a token whose scope
-covers the repository and grants the permission), and every answer — errors included —
-carries the ``X-RateLimit-*`` headers that aodfix paces itself by.
+(rate limit, 5xx) answers next, then a spent search window, then the route's needs (an app
+JWT, or a token whose scope covers the repository and grants the permission), and every
+answer — errors included — carries the ``X-RateLimit-*`` headers of the window it counted
+against (``core``, or the caller's ``search``/``code_search``), which aodfix paces itself by.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aodfix.emulator.github import rest_apps, rest_issues, rest_pulls, rest_repos, shapes
+from aodfix.emulator.github import (
+    rest_apps,
+    rest_issues,
+    rest_listings,
+    rest_pulls,
+    rest_repos,
+    rest_search,
+    shapes,
+)
 from aodfix.emulator.github.access import BAD_JWT, NOT_FOR_INTEGRATIONS, Caller
 from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.faults import PRIMARY_RATE_LIMIT_MESSAGE, RATE_LIMIT_DOCS
 from aodfix.emulator.github.git_repos import GitCommandError
+from aodfix.emulator.github.rate_limit import RateSnapshot, retry_after
 from aodfix.emulator.github.request_log import LoggedRequest
 from aodfix.emulator.github.rest_router import (
     RestCall,
@@ -47,6 +58,8 @@ def build_router() -> Router:
     rest_pulls.register(router)
     rest_issues.register(router)
     rest_apps.register(router)
+    rest_listings.register(router)
+    rest_search.register(router)
     return router
 
 
@@ -62,23 +75,41 @@ class RestApi:
         self, method: str, path: str, query: str, authorization: str | None, body: bytes
     ) -> RawResponse:
         api_path = path.removeprefix(API_PREFIX).rstrip("/") or "/"
-        snapshot = self.context.rate.count(0 if api_path in _UNCOUNTED else 1)
+        caller = self.context.access.identify(authorization)
+        matched = self.router.match(method, api_path)
+        snapshot, spent = self._count(matched[0] if matched else None, api_path, caller)
         headers = {
             **snapshot.headers(),
             "Content-Type": "application/json; charset=utf-8",
             "X-GitHub-Media-Type": "github.v3; format=json",
             "X-GitHub-Request-Id": f"EMU:{next(self._request_ids):08X}",
         }
-        caller = self.context.access.identify(authorization)
-        result = self._answer(method, api_path, query, caller, body)
+        exhausted = None if spent else snapshot
+        result = self._answer(method, api_path, query, caller, body, matched, exhausted)
         headers.update(result.headers)
         payload = b"" if result.payload is None else json.dumps(result.payload).encode()
         entry = LoggedRequest("rest", method, path, result.status, query, caller.label)
         self.context.log.add(entry)
         return RawResponse(result.status, headers, payload)
 
+    def _count(
+        self, route: Route | None, api_path: str, caller: Caller
+    ) -> tuple[RateSnapshot, bool]:
+        """Charge the call to its window: the shared core one, or the caller's search one
+        (which refuses once spent: False)."""
+        if route is None or route.resource == "core":
+            return self.context.rate.count(0 if api_path in _UNCOUNTED else 1), True
+        return self.context.search_rate.window(route.resource, caller.label).take()
+
     def _answer(
-        self, method: str, api_path: str, query: str, caller: Caller, body: bytes
+        self,
+        method: str,
+        api_path: str,
+        query: str,
+        caller: Caller,
+        body: bytes,
+        matched: tuple[Route, dict[str, str]] | None,
+        exhausted: RateSnapshot | None,
     ) -> RestResult:
         if caller.refusal is not None:
             return _error(RestError(401, caller.refusal))
@@ -86,7 +117,8 @@ class RestApi:
         if fault is not None:
             error = shapes.error(fault.message, fault.status, docs=fault.documentation_url)
             return RestResult(fault.status, error, dict(fault.headers))
-        matched = self.router.match(method, api_path)
+        if exhausted is not None:
+            return _rate_limited(exhausted)
         if matched is None:
             return _error(RestError(404, "Not Found"))
         route, params = matched
@@ -147,3 +179,10 @@ def _parse_body(body: bytes) -> Any:
 
 def _error(exc: RestError) -> RestResult:
     return RestResult(exc.status, exc.body)
+
+
+def _rate_limited(window: RateSnapshot) -> RestResult:
+    """GitHub's answer once a search window is spent: 403, remaining 0, and when to retry."""
+    docs = f"{RATE_LIMIT_DOCS}#about-primary-rate-limits"
+    error = shapes.error(PRIMARY_RATE_LIMIT_MESSAGE, 403, docs=docs)
+    return RestResult(403, error, {"Retry-After": str(retry_after(window))})

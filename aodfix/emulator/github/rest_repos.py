@@ -1,5 +1,5 @@
-"""REST endpoints about repositories and their git data: repo, branches, refs, commits,
-statuses, labels, plus the account endpoints (``/user``, ``/rate_limit``).
+"""REST endpoints about repositories and their git data: repo, topics, branches, refs,
+commits, statuses, labels, plus the account endpoints (``/user``, ``/rate_limit``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def register(router: Router) -> None:
     router.add("GET", "/users/{login}", get_user)
     router.add("GET", "/rate_limit", get_rate_limit)
     router.add("GET", repo, get_repo)
+    router.add("GET", repo + "/topics", get_topics)
     router.add("GET", repo + "/branches", list_branches)
     router.add("GET", repo + "/branches/{branch:path}", get_branch)
     router.add("GET", repo + "/git/ref/{ref:path}", get_ref, permission="contents")
@@ -56,11 +57,18 @@ def get_viewer(call: RestCall) -> RestResult:
 
 
 def get_user(call: RestCall) -> RestResult:
-    return RestResult(200, shapes.user(call.context.urls, call.params["login"]))
+    login = call.params["login"]
+    account = call.context.store.account(login)
+    organization = account is not None and account.kind == "Organization"
+    return RestResult(200, shapes.user(call.context.urls, login, organization=organization))
 
 
 def get_rate_limit(call: RestCall) -> RestResult:
-    return RestResult(200, shapes.rate_limit(call.context.rate.count(0)))
+    windows = call.context.search_rate
+    token = call.caller.label
+    search = windows.window("search", token).count(0)
+    code_search = windows.window("code_search", token).count(0)
+    return RestResult(200, shapes.rate_limit(call.context.rate.count(0), search, code_search))
 
 
 # -- repository and branches -----------------------------------------------------------------
@@ -68,12 +76,14 @@ def get_rate_limit(call: RestCall) -> RestResult:
 
 def get_repo(call: RestCall) -> RestResult:
     repo = call.repo()
-    grant = call.caller.grant
-    push = grant is None or (grant.covers(repo.full_name) and grant.allows(("contents",), "write"))
-    data = shapes.repository(call.context.urls, repo, viewer=call.viewer, push=push)
+    data = shapes.repository(call.context.urls, repo, viewer=call.viewer, push=call.can_push(repo))
     # GET /repos/{owner}/{repo} answers GitHub's "full-repository", a few counts more.
     data.update(has_discussions=False, network_count=0, subscribers_count=0)
     return RestResult(200, data)
+
+
+def get_topics(call: RestCall) -> RestResult:
+    return RestResult(200, {"names": list(call.repo().topics)})
 
 
 def list_branches(call: RestCall) -> RestResult:

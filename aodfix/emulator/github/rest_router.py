@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from aodfix.emulator.github import shapes
 from aodfix.emulator.github.access import Caller
 from aodfix.emulator.github.context import EmulatorContext
+from aodfix.emulator.github.rate_limit import RateResource
 from aodfix.emulator.github.store import RepositoryRecord
 
 _DEFAULT_PER_PAGE = 30
@@ -76,6 +77,19 @@ class RestCall:
             raise not_found()
         return repo
 
+    def sees(self, repo: RepositoryRecord) -> bool:
+        """Whether ``repo`` exists for the caller: a private one only when the token reaches
+        it (lists and searches leave out what ``repo()`` would answer 404 for)."""
+        grant = self.caller.grant
+        return not repo.private or (grant is not None and grant.covers(repo.full_name))
+
+    def can_push(self, repo: RepositoryRecord) -> bool:
+        """The ``permissions.push`` a repository's JSON reports to this caller."""
+        grant = self.caller.grant
+        return grant is None or (
+            grant.covers(repo.full_name) and grant.allows(("contents",), "write")
+        )
+
     def writable_repo(self) -> RepositoryRecord:
         repo = self.repo()
         if self.viewer is None:
@@ -115,21 +129,28 @@ class RestCall:
             )
         return [str(item["name"]) if isinstance(item, dict) else str(item) for item in value]
 
-    def paginate(self, items: list[Any]) -> RestResult:
-        """One page of ``items`` with GitHub's ``Link`` header, which PyGithub follows."""
+    def page_request(self) -> tuple[int, int]:
+        """The ``page`` and ``per_page`` asked for, ``per_page`` within GitHub's 1..100."""
         per_page = _int(self.query.get("per_page"), _DEFAULT_PER_PAGE)
         per_page = max(1, min(per_page, _MAX_PER_PAGE))
-        page = max(1, _int(self.query.get("page"), 1))
-        last = max(1, -(-len(items) // per_page))
-        chunk = items[(page - 1) * per_page : page * per_page]
+        return max(1, _int(self.query.get("page"), 1)), per_page
+
+    def page_links(self, page: int, per_page: int, last: int) -> dict[str, str]:
+        """GitHub's ``Link`` header (prev/next/last/first) for ``page`` of ``last`` pages."""
         links = []
         url = self.context.urls.api + self.path
         for rel, target in (("prev", page - 1), ("next", page + 1), ("last", last), ("first", 1)):
             if (rel in ("prev", "first") and page > 1) or (rel in ("next", "last") and page < last):
                 query = {**self.query, "per_page": str(per_page), "page": str(target)}
                 links.append(f'<{url}?{urlencode(query)}>; rel="{rel}"')
-        headers = {"Link": ", ".join(links)} if links else {}
-        return RestResult(200, chunk, headers)
+        return {"Link": ", ".join(links)} if links else {}
+
+    def paginate(self, items: list[Any]) -> RestResult:
+        """One page of ``items`` with GitHub's ``Link`` header, which PyGithub follows."""
+        page, per_page = self.page_request()
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        return RestResult(200, chunk, self.page_links(page, per_page, last))
 
 
 def _int(value: str | None, default: int) -> int:
@@ -150,13 +171,15 @@ _PATTERNS = {None: r"[^/]+", "path": r".+", "int": r"[0-9]+"}
 class Route:
     """One endpoint. ``permissions``: a scoped token needs one of them (read for GET, write
     otherwise) on the repository in the path; empty means ``metadata: read`` is enough.
-    ``auth="app"``: only a GitHub App's JWT may call it."""
+    ``auth="app"``: only a GitHub App's JWT may call it. ``resource``: ``search`` and
+    ``code_search`` routes spend the caller's search budget instead of ``core``."""
 
     method: str
     regex: re.Pattern[str]
     handler: Handler
     permissions: tuple[str, ...] = ()
     auth: RouteAuth = "token"
+    resource: RateResource = "core"  # the rate-limit window its calls count against
 
 
 class Router:
@@ -173,11 +196,13 @@ class Router:
         *,
         permission: str | tuple[str, ...] = (),
         auth: RouteAuth = "token",
+        resource: RateResource = "core",
     ) -> None:
         # Patterns are literal paths apart from their {params}, so no escaping is needed.
         regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>{_PATTERNS[m.group(2)]})", pattern)
         permissions = (permission,) if isinstance(permission, str) else permission
-        self._routes.append(Route(method, re.compile(f"^{regex}$"), handler, permissions, auth))
+        route = Route(method, re.compile(f"^{regex}$"), handler, permissions, auth, resource)
+        self._routes.append(route)
 
     @property
     def routes(self) -> tuple[Route, ...]:

@@ -17,6 +17,7 @@ from aodfix.emulator.github.apps import AppRecord, InstallationRecord
 from aodfix.emulator.github.git_repos import CommitInfo
 from aodfix.emulator.github.rate_limit import RateSnapshot
 from aodfix.emulator.github.store import (
+    AccountRecord,
     CommentRecord,
     IssueRecord,
     LabelRecord,
@@ -88,6 +89,38 @@ def user(urls: Urls, login: str, *, organization: bool = False) -> Json:
     }
 
 
+def organization(urls: Urls, account: AccountRecord, *, public_repos: int) -> Json:
+    """``GET /orgs/{org}``: PyGithub fetches it before listing the organisation's repositories."""
+    login = account.login
+    api = f"{urls.api}/orgs/{quote(login)}"
+    data = user(urls, login, organization=True)
+    return {
+        "login": login,
+        "id": data["id"],
+        "node_id": data["node_id"],
+        "url": api,
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": data["avatar_url"],
+        "description": None,
+        "html_url": data["html_url"],
+        "has_organization_projects": False,
+        "has_repository_projects": False,
+        "public_repos": public_repos,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "type": "Organization",
+        "created_at": iso(account.created_at),
+        "updated_at": iso(account.created_at),
+        "archived_at": None,
+    }
+
+
 def repository(
     urls: Urls, repo: RepositoryRecord, *, viewer: str | None, push: bool = True
 ) -> Json:
@@ -101,12 +134,12 @@ def repository(
         "node_id": node_id("R", repo.id),
         "name": repo.name,
         "full_name": full,
-        "owner": user(urls, repo.owner, organization=repo.owner != viewer),
+        "owner": user(urls, repo.owner, organization=repo.owner_type == "Organization"),
         "private": repo.private,
         "visibility": "private" if repo.private else "public",
         "html_url": urls.repo_html(full),
         "description": repo.description,
-        "fork": False,
+        "fork": repo.fork,
         "url": api,
         "clone_url": urls.clone(full),
         "git_url": f"git://{host}/{full}.git",
@@ -140,16 +173,16 @@ def repository(
         "watchers_count": 0,
         "watchers": 0,
         "size": 0,
-        "language": None,
-        "topics": [],
+        "language": repo.language,
+        "topics": list(repo.topics),
         "allow_merge_commit": True,
         "allow_squash_merge": True,
         "allow_rebase_merge": True,
         "allow_auto_merge": False,
         "delete_branch_on_merge": False,
         "created_at": iso(repo.created_at),
-        "updated_at": iso(repo.pushed_at or repo.created_at),
-        "pushed_at": iso(repo.pushed_at or repo.created_at),
+        "updated_at": iso(repo.updated_at),
+        "pushed_at": iso(repo.updated_at),
     }
     if viewer is not None:
         data["permissions"] = {
@@ -373,7 +406,7 @@ def _pull_part(urls: Urls, repo: RepositoryRecord, ref: str, sha: str, viewer: s
         "label": f"{repo.owner}:{ref}",
         "ref": ref,
         "sha": sha,
-        "user": user(urls, repo.owner, organization=repo.owner != viewer),
+        "user": user(urls, repo.owner, organization=repo.owner_type == "Organization"),
         "repo": repository(urls, repo, viewer=viewer),
     }
 
@@ -474,16 +507,39 @@ def combined_status(urls: Urls, repo: RepositoryRecord, sha: str, *, viewer: str
     }
 
 
-def rate_limit(snapshot: RateSnapshot) -> Json:
-    core = {
-        "limit": snapshot.limit,
-        "used": snapshot.used,
-        "remaining": snapshot.remaining,
-        "reset": snapshot.reset,
+def rate_limit(core: RateSnapshot, search: RateSnapshot, code_search: RateSnapshot) -> Json:
+    """``GET /rate_limit``: the caller's windows (``search`` and ``code_search`` are per token)."""
+    graphql = RateSnapshot(5000, 0, core.reset, "core")
+    resources = {
+        "core": core.json(),
+        "search": search.json(),
+        "code_search": code_search.json(),
+        "graphql": graphql.json(),
     }
-    search = {"limit": 30, "used": 0, "remaining": 30, "reset": snapshot.reset}
-    graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": snapshot.reset}
-    return {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core}
+    return {"resources": resources, "rate": core.json()}
+
+
+def search_results(total: int, items: list[Json]) -> Json:
+    """A search answer; the emulator always searches everything, so never incomplete."""
+    return {"total_count": total, "incomplete_results": False, "items": items}
+
+
+def code_search_item(
+    urls: Urls, repo: RepositoryRecord, commit: str, path: str, blob: str, *, viewer: str | None
+) -> Json:
+    """One file of a code search answer, at the default branch's head ``commit``."""
+    full = repo.full_name
+    quoted = quote(path)
+    return {
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": blob,
+        "url": f"{urls.repo_api(full)}/contents/{quoted}?ref={commit}",
+        "git_url": f"{urls.repo_api(full)}/git/blobs/{blob}",
+        "html_url": f"{urls.repo_html(full)}/blob/{commit}/{quoted}",
+        "repository": repository(urls, repo, viewer=viewer),
+        "score": 1.0,
+    }
 
 
 def review(urls: Urls, repo: RepositoryRecord, number: int, record: ReviewRecord) -> Json:

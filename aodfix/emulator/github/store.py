@@ -13,10 +13,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from aodfix.emulator.github.git_repos import BareRepository
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+AccountKind = Literal["User", "Organization"]
 
 
 def utc_now() -> datetime:
@@ -106,6 +108,10 @@ class RepositoryRecord:
     created_at: datetime
     bare: BareRepository
     description: str | None = None
+    owner_type: AccountKind = "Organization"
+    fork: bool = False
+    topics: list[str] = field(default_factory=list)
+    language: str | None = None  # GitHub detects it from the files; here the seeder names it
     protected_branches: list[str] = field(default_factory=list)
     labels: dict[str, LabelRecord] = field(default_factory=dict)  # by lower-case name
     issues: dict[int, IssueRecord] = field(default_factory=dict)
@@ -114,6 +120,10 @@ class RepositoryRecord:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.pushed_at or self.created_at
 
     def next_number(self) -> int:
         return max(self.issues, default=0) + 1
@@ -133,14 +143,33 @@ class RepositoryRecord:
 _LABEL_COLORS = ("d73a4a", "0075ca", "cfd3d7", "a2eeef", "7057ff", "008672", "e4e669", "d876e3")
 
 
+@dataclass(frozen=True)
+class AccountRecord:
+    """A user or organisation: what ``/orgs/{org}/repos`` and search qualifiers look up."""
+
+    login: str
+    kind: AccountKind
+    created_at: datetime = field(default_factory=lambda: utc_now())
+
+
 class Store:
-    """All repositories of one emulator, keyed case-insensitively as GitHub does."""
+    """All repositories and accounts of one emulator, keyed case-insensitively as GitHub does."""
 
     def __init__(self, repos_root: Path) -> None:
         self.repos_root = repos_root
         self.lock = threading.RLock()
         self._repos: dict[str, RepositoryRecord] = {}
+        self._accounts: dict[str, AccountRecord] = {}
         self._ids = itertools.count(1001)
+
+    def add_account(self, login: str, kind: AccountKind) -> AccountRecord:
+        """Register ``login`` (the first registration decides its kind); returns the record."""
+        with self.lock:
+            return self._accounts.setdefault(login.lower(), AccountRecord(login, kind))
+
+    def account(self, login: str) -> AccountRecord | None:
+        with self.lock:
+            return self._accounts.get(login.lower())
 
     def next_id(self) -> int:
         with self.lock:

@@ -1,0 +1,148 @@
+"""Creating repositories: one git import per distinct content, hard-linked copies for the rest.
+
+Selection tests need organisations with hundreds of repositories. Initialising each one costs
+several git processes, so every repository starts as a hard-linked copy of one initialised
+empty repository (``BareRepository.copy_of``) and only its content is imported; repositories
+with the same files, branch and history copy the first one whole, which costs no git at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
+from aodfix.emulator.github.store import (
+    AccountKind,
+    RepositoryRecord,
+    Store,
+    split_full_name,
+    utc_now,
+)
+
+_TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+_MAX_TOPICS = 20
+
+
+@dataclass(frozen=True)
+class RepositorySpec:
+    """One repository to create. Its content is ``source`` (a folder), or ``files`` (path to
+    text or bytes), or a README naming it; ``created_at``/``pushed_at`` default to now."""
+
+    full_name: str
+    source: Path | None = None
+    files: Mapping[str, str | bytes] | None = None
+    default_branch: str = "main"
+    private: bool = False
+    archived: bool = False
+    fork: bool = False
+    topics: Sequence[str] = ()
+    language: str | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    pushed_at: datetime | None = None
+    history: int = 1
+
+    def entries(self) -> tuple[FileEntry, ...]:
+        if self.source is not None and self.files is not None:
+            raise ValueError(f"{self.full_name}: give source or files, not both")
+        if self.source is not None:
+            if not Path(self.source).is_dir():
+                raise ValueError(f"repository source is not a directory: {self.source}")
+            return tuple(files_of_folder(Path(self.source)))
+        if self.files is not None:
+            return tuple(
+                FileEntry(path, "100644", data.encode() if isinstance(data, str) else data)
+                for path, data in sorted(self.files.items())
+            )
+        name = split_full_name(self.full_name)[1]
+        return (FileEntry("README.md", "100644", f"# {name}\n".encode()),)
+
+    def checked_topics(self) -> list[str]:
+        """The topics, refused as GitHub refuses them (lower case, digits, hyphens; 20 at most)."""
+        topics = list(dict.fromkeys(self.topics))
+        bad = [topic for topic in topics if not _TOPIC.match(topic)]
+        if bad or len(topics) > _MAX_TOPICS:
+            raise ValueError(
+                f"{self.full_name}: topics are up to {_MAX_TOPICS} lower-case names of letters, "
+                f"digits and hyphens (refused: {bad or topics})"
+            )
+        return topics
+
+
+def create_repositories(store: Store, specs: Sequence[RepositorySpec], user: str) -> list[str]:
+    """Create every spec (nothing when one is refused up front); returns their head shas.
+
+    ``user`` is the emulator's own account: its repositories are a user's, every other
+    owner is an organisation unless registered as a user before.
+    """
+    with store.lock:
+        checked = [(spec, spec.entries(), spec.checked_topics()) for spec in specs]
+        _refuse_existing(store, specs)
+        made: dict[tuple[tuple[FileEntry, ...], str, int], tuple[BareRepository, str]] = {}
+        shas = []
+        for spec, entries, topics in checked:
+            owner, name = split_full_name(spec.full_name)
+            path = store.bare_path(spec.full_name)
+            key = (entries, spec.default_branch, spec.history)
+            if key in made:
+                template, sha = made[key]
+                bare = BareRepository.copy_of(template, path)
+            else:
+                bare = BareRepository.copy_of(_blank(store, spec.default_branch), path)
+                sha = bare.seed(spec.default_branch, list(entries), spec.history)
+                made[key] = (bare, sha)
+            kind: AccountKind = "User" if owner.lower() == user.lower() else "Organization"
+            account = store.add_account(owner, kind)
+            created = _utc(spec.created_at)
+            store.add(
+                RepositoryRecord(
+                    id=store.next_id(),
+                    owner=owner,
+                    name=name,
+                    default_branch=spec.default_branch,
+                    private=spec.private,
+                    archived=spec.archived,
+                    created_at=created,
+                    bare=bare,
+                    description=spec.description,
+                    owner_type=account.kind,
+                    fork=spec.fork,
+                    topics=topics,
+                    language=spec.language,
+                    pushed_at=_utc(spec.pushed_at) if spec.pushed_at else None,
+                )
+            )
+            shas.append(sha)
+        return shas
+
+
+def _blank(store: Store, branch: str) -> BareRepository:
+    """An initialised, empty repository to copy: ``git init`` and its configuration once."""
+    folder = store.repos_root / ".templates" / f"{hashlib.sha1(branch.encode()).hexdigest()}.git"
+    if not folder.exists():
+        BareRepository.create(folder, branch)
+    return BareRepository(folder)
+
+
+def _refuse_existing(store: Store, specs: Sequence[RepositorySpec]) -> None:
+    seen: set[str] = set()
+    for spec in specs:
+        key = spec.full_name.lower()
+        if key in seen or store.get(spec.full_name) is not None:
+            raise ValueError(f"repository {spec.full_name} already exists")
+        seen.add(key)
+        path = store.bare_path(spec.full_name)
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; use a fresh data directory")
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return utc_now()
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(microsecond=0)

@@ -275,8 +275,7 @@ class Manifest(_Strict):
     )
     repositories: list[Entry] = Field(
         min_length=1,
-        description="'owner/name' strings, mappings with overrides, or `select:` queries"
-        " (below).",
+        description="'owner/name' strings, mappings with overrides, or `select:` queries (below).",
     )
     exclude: list[RepositoryGlob] = Field(
         default_factory=list,
@@ -463,9 +462,7 @@ _VALIDATOR_TAG = re.compile(r"function-(after|before|wrap|plain)\[.*\]\Z", re.DO
 def _source_path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """Drop pydantic's validator tags from an error location, keeping the YAML keys."""
     return tuple(
-        p
-        for p in loc
-        if isinstance(p, int) or not (_VALIDATOR_TAG.match(p) or p in _ENTRY_TAGS)
+        p for p in loc if isinstance(p, int) or not (_VALIDATOR_TAG.match(p) or p in _ENTRY_TAGS)
     )
 
 

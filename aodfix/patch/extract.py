@@ -44,10 +44,6 @@ class PatchFound:
     base_sha: str
     patch_sha256: str
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.patch
-
 
 @dataclass(frozen=True)
 class PatchDamaged:

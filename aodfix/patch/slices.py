@@ -42,7 +42,6 @@ class SliceAssembler:
         self._received = 0
         self._pending: SliceRequest | None = None
         self._patch: bytes | None = None
-        self._requests = 0
         if encoded_length == 0:
             self._finish()
 
@@ -66,20 +65,6 @@ class SliceAssembler:
         )
 
     @property
-    def slice_size(self) -> int:
-        return self._size
-
-    @property
-    def received(self) -> int:
-        """How many encoded characters have arrived intact so far."""
-        return self._received
-
-    @property
-    def requests(self) -> int:
-        """How many slice requests have been issued (each one is a follow-up turn)."""
-        return self._requests
-
-    @property
     def patch(self) -> bytes | None:
         """The verified patch once every slice has arrived, else None."""
         return self._patch
@@ -91,7 +76,6 @@ class SliceAssembler:
         if self._pending is None:
             length = min(self._size, self.encoded_length - self._received)
             self._pending = SliceRequest(self._received, length)
-            self._requests += 1
         return self._pending
 
     def accept(self, result: SliceFound | SliceDamaged | None) -> bytes | None:

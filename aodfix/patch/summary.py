@@ -15,7 +15,6 @@ from enum import Enum
 from aodfix.patch.errors import PatchFormatError
 
 SYMLINK_MODE = "120000"
-GITLINK_MODE = "160000"
 
 _HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _INDEX = re.compile(rb"index [0-9a-f]+\.\.[0-9a-f]+(?: ([0-7]{6}))?")

@@ -31,6 +31,8 @@ from aodfix.settings.services import Settings
 def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: int | None) -> None:
     """Expand MANIFEST into per-repository jobs (overrides applied, templates rendered)."""
     manifest = load_manifest(manifest_path)
+    for warning in manifest.warnings:  # on stderr, also beside --json
+        click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
     if manifest.selectors:
         jobs, _ = batch_jobs(manifest, Settings.for_github().github, only=only)
     else:
@@ -66,8 +68,6 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: in
             "skip" if job.skip else "yes",
         )
     console.print(table)
-    for warning in manifest.warnings:
-        click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
 
 
 def _job_json(job: RepoJob) -> dict[str, Any]:

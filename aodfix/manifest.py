@@ -106,6 +106,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+class VerifySettings(_Strict):
+    """The repository's own checks, run in the session on the final tree before any PR."""
+
+    commands: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
+        min_length=1,
+        max_length=20,
+        description="Shell commands run in the repository (e.g. python -m pytest -q); each"
+        " must exit 0.",
+    )
+    rounds: Annotated[int, Field(ge=0, le=10)] = Field(
+        2, description="Feedback turns after a failing command (0: none)."
+    )
+    timeout: Annotated[int, Field(gt=0, le=MAX_TIMEOUT)] = Field(
+        600, description="Seconds per command; a command past it fails."
+    )
+    on_failure: Literal["fail", "draft"] = Field(
+        "fail",
+        description="fail: no PR, failed at stage verify; draft: a draft PR labelled"
+        " aodfix:verify-failed.",
+    )
+
+
 class RepositoryEntry(_Strict):
     """One repository of the batch, with optional per-repository overrides."""
 
@@ -115,6 +137,9 @@ class RepositoryEntry(_Strict):
     labels: list[NonEmpty] = Field(default_factory=list, description="Extra PR labels.")
     reviewers: list[Login] = Field(default_factory=list, description="Extra PR reviewers.")
     skip: bool = Field(False, description="Keep the repository listed but do not run it.")
+    verify: VerifySettings | None = Field(
+        None, description="Replaces the batch's whole verify for this repository."
+    )
 
     @field_validator("name")
     @classmethod
@@ -286,6 +311,9 @@ class Manifest(_Strict):
         description="What the agent's sandbox may hold to clone a private repository:"
         " read-only (a GitHub App's one-repository token or AODFIX_SANDBOX_TOKEN) or"
         " write-token (aodfix's own token: the agent could push anywhere it reaches).",
+    )
+    verify: VerifySettings | None = Field(
+        None, description="Checks run in each session before its PR (keys below)."
     )
     pull_request: PullRequestSettings = Field(default_factory=PullRequestSettings)
     commit: CommitSettings = Field(default_factory=CommitSettings)

@@ -15,7 +15,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from aodfix.manifest import Manifest, ManifestError, Problem, RepositoryEntry, dotted
+from aodfix.manifest import (
+    Manifest,
+    ManifestError,
+    Problem,
+    RepositoryEntry,
+    VerifySettings,
+    dotted,
+)
 from aodfix.selection.model import Selection
 from aodfix.templates import TemplateBudgetExceeded, TemplateProblem, render
 
@@ -68,6 +75,7 @@ class RepoJob:
     rendered_base: str  # the base the templates were rendered with
     templates: JobTemplates = field(repr=False, compare=False)
     selected_by: str | None = None  # FILE:LINE of the selector that found it; None: listed
+    verify: VerifySettings | None = None  # the repository's checks (its own, or the batch's)
 
     def for_base(self, base: str, default_branch: str) -> RepoJob:
         """This job rendered for its resolved ``base`` (``default_branch``: the repository's).
@@ -247,6 +255,7 @@ def _build(
         assignees=tuple(pr.assignees),
         draft=pr.draft,
         skip=entry.skip,
+        verify=entry.verify or manifest.verify,
         rendered_base=base,
         templates=templates,
     )

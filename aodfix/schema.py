@@ -43,6 +43,7 @@ def reference_markdown() -> str:
         PullRequestSettings,
         RepositoryEntry,
         Selector,
+        VerifySettings,
     )
 
     sections: list[tuple[str, type[BaseModel]]] = [
@@ -52,11 +53,12 @@ def reference_markdown() -> str:
         ("pull_request.", PullRequestSettings),
         ("commit.", CommitSettings),
         ("policy.", Policy),
+        ("verify.", VerifySettings),
     ]
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for prefix, model in sections:
         for name, field in model.model_fields.items():
-            if prefix == "" and name in {"pull_request", "commit", "policy"}:
+            if prefix == "" and name in {"pull_request", "commit", "policy", "verify"}:
                 continue
             key = f"{prefix}{name}" if not prefix or prefix.endswith(".") else f"{prefix}.{name}"
             if field.is_required():

@@ -37,7 +37,13 @@ from aodfix.patch import (
     patch_limit,
     slice_instructions,
 )
+from aodfix.patch.block_format import VERIFY_SUFFIX
+from aodfix.patch.checks import CheckResult, read_checks
+from aodfix.patch.commands import VerifySpec
 from aodfix.patch.errors import PatchIntegrityError
+from aodfix.patch.extract import MAX_VERIFY_BYTES, VerifyDamaged, extract_verify
+from aodfix.patch.instructions import feedback_instructions
+from aodfix.patch.payload import sha256_hex
 from aodfix.report.models import Stage
 
 MAX_SLICE_TURNS = 64
@@ -52,6 +58,8 @@ class AgentRun:
     summary: str | None = None
     cost_usd: float | None = None
     outputs: list[TurnOutput] = field(default_factory=list)
+    checks: tuple[CheckResult, ...] | None = None  # the last round's, when the batch verifies
+    feedback_rounds: int = 0  # feedback turns after a failing check
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class SessionSpec:
     base_branch: str | None  # None when the sandbox's default branch is the base
     key: str
     max_patch_bytes: int | None = None  # the manifest's policy; None: only the hard limit
+    verify: VerifySpec | None = None  # the checks the collect command runs
+    feedback_rounds: int = 0  # at most this many feedback turns after a failing check
 
 
 async def collect_patch(
@@ -90,7 +100,9 @@ async def collect_patch(
     task = (
         spec.prompt.rstrip()
         + "\n"
-        + finishing_instructions(spec.mount_path, spec.base_sha, spec.base_branch, spec.key)
+        + finishing_instructions(
+            spec.mount_path, spec.base_sha, spec.base_branch, spec.key, spec.verify
+        )
     )
     run.session_id = await session.create(
         agent_id=spec.agent_id,
@@ -132,11 +144,34 @@ async def _turns(
         _check_turn(output, run)
         return output
 
+    start = len(run.outputs)
+    patch = await _collect(await turn(None), spec, turn)
+    verify = spec.verify
+    while verify is not None:
+        # The collect command may have run in the task turn or its reminder turn.
+        printed = "".join(o.stdout for o in run.outputs[start:])
+        run.checks = await _checks(printed, patch, spec, turn)
+        failing = [c for c in run.checks if c.blames_the_change]
+        if not failing or run.feedback_rounds >= spec.feedback_rounds:
+            break
+        run.feedback_rounds += 1
+        feedback = feedback_instructions(
+            failing[0], spec.mount_path, spec.base_sha, spec.key, verify
+        )
+        start = len(run.outputs)
+        patch = await _collect(await turn(feedback), spec, turn)
+    return patch
+
+
+async def _collect(
+    output: TurnOutput, spec: SessionSpec, turn: Callable[[str | None], Any]
+) -> bytes:
+    """The patch of a turn that was to end with the collect command: a reminder turn when
+    it did not run it, slice turns when its block came back damaged."""
     limit = patch_limit(spec.max_patch_bytes)
-    output = await turn(None)
     found = extract_patch(output.stdout, max_bytes=limit)
     if isinstance(found, NoBlock):
-        reminder = collect_reminder(spec.mount_path, spec.base_sha, spec.key)
+        reminder = collect_reminder(spec.mount_path, spec.base_sha, spec.key, spec.verify)
         found = extract_patch((await turn(reminder)).stdout, max_bytes=limit)
         if isinstance(found, NoBlock):
             raise StageError(
@@ -147,6 +182,31 @@ async def _turns(
     if isinstance(found, PatchFound):
         return found.patch
     return await _read_slices(found, spec.key, turn, limit)
+
+
+async def _checks(
+    printed: str, patch: bytes, spec: SessionSpec, turn: Callable[[str | None], Any]
+) -> tuple[CheckResult, ...]:
+    """The checks' results ``printed`` with ``patch``, re-read in slices when damaged."""
+    found = extract_verify(printed, sha256_hex(patch))
+    if found is None:
+        raise StageError(
+            Stage.VERIFY, "no check results came with the patch (the collect command prints them)"
+        )
+    try:
+        if isinstance(found, VerifyDamaged):
+            assembler = SliceAssembler(
+                found.encoded_sha256,
+                found.encoded_length,
+                patch_sha256=found.content_sha256,
+                max_bytes=MAX_VERIFY_BYTES,
+            )
+            listing = await _assemble(assembler, spec.key + VERIFY_SUFFIX, turn)
+        else:
+            listing = found.listing
+        return read_checks(listing)
+    except (SliceRetrievalError, PatchIntegrityError, PatchTooLarge) as exc:
+        raise StageError(Stage.VERIFY, f"check results unreadable: {exc}") from None
 
 
 def _check_base(found: PatchFound | PatchDamaged, base_sha: str) -> None:
@@ -174,21 +234,27 @@ async def _read_slices(
     limit: int,
 ) -> bytes:
     try:
-        assembler = SliceAssembler.for_damaged(damaged, max_bytes=limit)
-        for _ in range(MAX_SLICE_TURNS):
-            request = assembler.next_request()
-            if request is None:
-                break
-            output: TurnOutput = await turn(slice_instructions(key, request.offset, request.length))
-            patch = assembler.accept(extract_slice(output.stdout, request))
-            if patch is not None:
-                return patch
-        if assembler.patch is not None:
-            return assembler.patch
+        return await _assemble(SliceAssembler.for_damaged(damaged, max_bytes=limit), key, turn)
     except (SliceRetrievalError, PatchIntegrityError) as exc:
         raise StageError(Stage.COLLECT, f"patch retrieval failed: {exc}") from None
+
+
+async def _assemble(
+    assembler: SliceAssembler, key: str, turn: Callable[[str | None], Any]
+) -> bytes:
+    """A damaged payload (``key``'s file in the sandbox), read again slice by slice."""
+    for _ in range(MAX_SLICE_TURNS):
+        request = assembler.next_request()
+        if request is None:
+            break
+        output: TurnOutput = await turn(slice_instructions(key, request.offset, request.length))
+        data = assembler.accept(extract_slice(output.stdout, request))
+        if data is not None:
+            return data
+    if assembler.patch is not None:
+        return assembler.patch
     raise StageError(
-        Stage.COLLECT, f"patch retrieval needed more than {MAX_SLICE_TURNS} slice turns"
+        Stage.COLLECT, f"retrieval of {key} needed more than {MAX_SLICE_TURNS} slice turns"
     )
 
 

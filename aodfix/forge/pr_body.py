@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from aodfix.patch import Diffstat
+from aodfix.patch.checks import CheckResult
 from aodfix.redact import redact
 from aodfix.safe_text import escape_html
 from aodfix.templates import render
@@ -36,6 +37,21 @@ def defuse(text: str) -> str:
     return escape_html(neutralise_mentions(redact(text.strip())))
 
 
+def _checks_section(checks: Sequence[CheckResult]) -> str:
+    """The checks as a reviewer reads them: what passed, what failed (already on the base,
+    or still failing on this draft)."""
+    lines = []
+    for check in checks[:20]:
+        command = defuse(check.command).replace("`", "'")
+        if check.passed:
+            lines.append(f"\n- passed: `{command}`")
+        elif check.pre_existing:
+            lines.append(f"\n- fails on the base too (not this change): `{command}`")
+        else:
+            lines.append(f"\n- **failed** (exit {check.exit_code}): `{command}`")
+    return f"\n\n**Checks run in the session:**{''.join(lines)}" if lines else ""
+
+
 def render_body(
     template: str,
     variables: Mapping[str, str],
@@ -46,9 +62,11 @@ def render_body(
     session_id: str,
     run_url: str,
     notes: Sequence[str] = (),
+    checks: Sequence[CheckResult] = (),
 ) -> str:
     """The PR body for one repository, marker included, within GitHub's size limit; the
-    policy's notes (e.g. files made executable) are always listed for the reviewer."""
+    policy's notes (e.g. files made executable) and the checks the session ran are always
+    listed for the reviewer."""
     clean_summary = defuse(summary or "")
     if len(clean_summary) > MAX_SUMMARY_CHARS:
         clean_summary = clean_summary[:MAX_SUMMARY_CHARS] + "\n\n…(summary shortened)"
@@ -67,5 +85,6 @@ def render_body(
     )
     listed = "".join(f"\n- {defuse(note)}" for note in notes[:50])
     footer = f"\n\n**Please check:**{listed}" if listed else ""
+    footer += _checks_section(checks)
     text = text.rstrip()[: MAX_BODY_CHARS - len(footer)] + footer
     return f"{text}\n\n{batch_marker(batch)}\n"

@@ -43,7 +43,19 @@ SLICE_BEGIN = re.compile(
     rf"\s+sha256=(?P<sha256>{_HEX64})(?![0-9a-f])"
 )
 SLICE_END = re.compile(rf"AODFIX-SLICE-END\s+v{PROTOCOL_VERSION}")
-ANY_BEGIN = re.compile(r"AODFIX-(?:PATCH|SLICE)-BEGIN")
+# The verify block: the checks' results, printed before the collect block when the batch
+# verifies. ``patch-sha256`` ties it to the patch it checked; ``content-sha256`` is the
+# decoded listing's (one line per command: exit code, milliseconds, exit code on the base,
+# base64 of the command, base64 of its output's tail).
+VERIFY_BEGIN = re.compile(
+    rf"AODFIX-VERIFY-BEGIN\s+v{PROTOCOL_VERSION}\s+patch-sha256=(?P<patch_sha256>{_HEX64})"
+    rf"\s+content-sha256=(?P<content_sha256>{_HEX64})"
+    rf"\s+payload-sha256=(?P<payload_sha256>{_HEX64})"
+    r"\s+payload-length=(?P<payload_length>\d{1,12})(?![0-9])"
+)
+VERIFY_END = re.compile(rf"AODFIX-VERIFY-END\s+v{PROTOCOL_VERSION}")
+VERIFY_SUFFIX = ".verify"  # the verify payload is kept as <key>.verify.b64, sliced alike
+ANY_BEGIN = re.compile(r"AODFIX-(?:PATCH|SLICE|VERIFY)-BEGIN")
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _BASE_SHA = re.compile(_SHA)

@@ -9,8 +9,12 @@ the command text itself never contains a marker (see ``block_format``).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from aodfix.patch.block_format import SAVE_DIR, check_base_sha, check_key
+from aodfix.patch.block_format import SAVE_DIR, VERIFY_SUFFIX, check_base_sha, check_key
+
+OUTPUT_TAIL_BYTES = 4000  # of each command's output, in the verify block
 
 _SHA256_FUNCTION = r"""  sha() {
     if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-64
@@ -39,7 +43,7 @@ _COLLECT_BODY = (
   else : >"$d/$key.b64"; fi
   n=$(wc -c <"$d/$key.b64" | tr -d ' ')
   t=AODFIX
-  printf '%s-PATCH-BEGIN v1 base=%s patch-sha256=%s payload-sha256=%s payload-length=%s\n' \
+@VERIFY@  printf '%s-PATCH-BEGIN v1 base=%s patch-sha256=%s payload-sha256=%s payload-length=%s\n' \
     "$t" "$base" "$(sha <"$d/$key.patch")" "$(sha <"$d/$key.b64")" "$n"
   if [ "$n" -gt 0 ]; then fold -w 76 <"$d/$key.b64"; echo; fi
   printf '%s-PATCH-END v1\n' "$t"
@@ -61,14 +65,75 @@ _SLICE_BODY = (
 ).replace("@SAVE_DIR@", SAVE_DIR)
 
 
-def collect_command(mount_path: str, base_sha: str, key: str) -> str:
+# The checks, run after the diff is taken, each in the repository with its own timeout and
+# its output kept in a file (only its tail is reported). A failing one is run again on the
+# untouched base, in a worktree that borrows the repository's ignored top-level folders
+# (node_modules, .venv), to tell a failure the change made from one that was already there.
+# Files the checks leave behind are added to .git/info/exclude so no later diff takes them.
+_VERIFY_BODY = r"""  v="$d/$key@SUFFIX@"; w="$d/$key.base"; rm -rf "$v"; mkdir -p "$v" || exit 1
+  : >"$v.list"
+  now() {
+    x=$(date +%s%N 2>/dev/null)
+    case $x in *N*|'') echo $(( $(date +%s) * 1000000000 ));; *) echo "$x";; esac
+  }
+  b64() { base64 | tr -d '\r\n'; }
+  git ls-files --others --exclude-standard | sort >"$v.before"
+  i=0
+  for c in "${checks[@]}"; do
+    i=$((i + 1)); s=$(now)
+    (cd "$repo" && timeout -k 5 "$limit" bash -c "$c") >"$v/$i.out" 2>&1 </dev/null; code=$?
+    ms=$(( ($(now) - s) / 1000000 )); was=-
+    if [ "$code" -ne 0 ]; then
+      if [ ! -d "$w" ] && git worktree add --quiet --detach "$w" "$base" >/dev/null 2>&1; then
+        git ls-files --others --ignored --exclude-standard --directory | while IFS= read -r p; do
+          p=${p%/}; case $p in */*|'') continue;; esac
+          [ -e "$w/$p" ] || ln -s "$PWD/$p" "$w/$p"
+        done
+      fi
+      if [ -d "$w" ]; then
+        (cd "$w" && timeout -k 5 "$limit" bash -c "$c") >/dev/null 2>&1 </dev/null; was=$?
+      fi
+    fi
+    printf '%s %s %s %s %s\n' "$code" "$ms" "$was" "$(printf '%s' "$c" | b64)" \
+      "$(tail -c @TAIL@ "$v/$i.out" | b64)" >>"$v.list"
+  done
+  [ -d "$w" ] && git worktree remove --force "$w" >/dev/null 2>&1
+  git ls-files --others --exclude-standard | sort | comm -13 "$v.before" - |
+    sed 's|^|/|' >>"$(git rev-parse --git-path info/exclude)"
+  gzip -9 -n -c <"$v.list" | b64 >"$v.b64" || exit 1
+  m=$(wc -c <"$v.b64" | tr -d ' ')
+  printf '%s-VERIFY-BEGIN v1 patch-sha256=%s content-sha256=%s payload-sha256=%s' \
+    "$t" "$(sha <"$d/$key.patch")" "$(sha <"$v.list")" "$(sha <"$v.b64")"
+  printf ' payload-length=%s\n' "$m"
+  fold -w 76 <"$v.b64"; echo
+  printf '%s-VERIFY-END v1\n' "$t"
+""".replace("@SUFFIX@", VERIFY_SUFFIX).replace("@TAIL@", str(OUTPUT_TAIL_BYTES))
+
+
+@dataclass(frozen=True)
+class VerifySpec:
+    """The repository's checks as the collect command runs them."""
+
+    commands: Sequence[str]
+    timeout: int  # seconds per command
+
+
+def collect_command(
+    mount_path: str, base_sha: str, key: str, verify: VerifySpec | None = None
+) -> str:
     """The command that stages everything, diffs the index against ``base_sha`` and prints
-    the collect block; it keeps the encoded payload in ``$HOME/.aodfix/<key>.b64``."""
+    the collect block; it keeps the encoded payload in ``$HOME/.aodfix/<key>.b64``. With
+    ``verify`` it first runs the checks and prints their results as a verify block."""
     assignments = (
         f"  repo={shlex.quote(mount_path)} base={shlex.quote(check_base_sha(base_sha))}"
         f" key={shlex.quote(check_key(key))}\n"
     )
-    return "(\n" + assignments + _COLLECT_BODY + ")"
+    body = _COLLECT_BODY.replace("@VERIFY@", "")
+    if verify is not None:
+        checks = " ".join(shlex.quote(c) for c in verify.commands)
+        assignments += f"  limit={int(verify.timeout)} checks=({checks})\n"
+        body = _COLLECT_BODY.replace("@VERIFY@", _VERIFY_BODY)
+    return "(\n" + assignments + body + ")"
 
 
 def slice_command(key: str, offset: int, length: int) -> str:

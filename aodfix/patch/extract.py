@@ -22,6 +22,8 @@ from aodfix.patch.block_format import (
     PATCH_END,
     SLICE_BEGIN,
     SLICE_END,
+    VERIFY_BEGIN,
+    VERIFY_END,
 )
 from aodfix.patch.errors import PatchIntegrityError
 from aodfix.patch.payload import (
@@ -125,6 +127,59 @@ def extract_patch(stdout: str, *, max_bytes: int = HARD_MAX_PATCH_BYTES) -> Patc
     if isinstance(last, _Oversized):
         raise last.error
     return last
+
+
+MAX_VERIFY_BYTES = 1024 * 1024  # a verify listing: tails of at most 20 commands
+
+
+@dataclass(frozen=True)
+class VerifyFound:
+    """An intact verify block for the patch: the listing the collect command wrote."""
+
+    listing: bytes
+
+
+@dataclass(frozen=True)
+class VerifyDamaged:
+    """A verify block whose payload did not arrive whole: read it again in slices."""
+
+    encoded_sha256: str
+    encoded_length: int
+    content_sha256: str
+
+
+def extract_verify(stdout: str, patch_sha256: str) -> VerifyFound | VerifyDamaged | None:
+    """The checks' results printed with the patch of ``patch_sha256`` (the last such block
+    decides; an intact copy heals a damaged one), or None when none came with it."""
+    found: VerifyFound | VerifyDamaged | None = None
+    intact: VerifyFound | None = None
+    for text in _texts(stdout):
+        if "VERIFY-BEGIN" not in text:
+            continue
+        for match, region in _regions(text, VERIFY_BEGIN):
+            if match["patch_sha256"] != patch_sha256:
+                continue
+            damaged = VerifyDamaged(
+                match["payload_sha256"], int(match["payload_length"]), match["content_sha256"]
+            )
+            found = damaged
+            end = VERIFY_END.search(region)
+            if end is None:
+                continue
+            encoded = clean_payload(region[: end.start()])
+            try:
+                listing = decode_payload(
+                    encoded,
+                    encoded_sha256=damaged.encoded_sha256,
+                    patch_sha256=damaged.content_sha256,
+                    max_bytes=MAX_VERIFY_BYTES,
+                )
+            except (PatchIntegrityError, PatchTooLarge):
+                continue
+            found = intact = VerifyFound(listing)
+    if isinstance(found, VerifyDamaged) and intact is not None:
+        return intact
+    return found
 
 
 def extract_slice(stdout: str, request: SliceRequest | None = None) -> SliceExtraction | None:

@@ -6,10 +6,14 @@ emulator or a real agent looks for "the fenced bash block"; other commands are i
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from aodfix.patch.block_format import check_base_sha
-from aodfix.patch.commands import collect_command, slice_command
+from aodfix.patch.checks import CheckResult
+from aodfix.patch.commands import VerifySpec, collect_command, slice_command
+
+FEEDBACK_TAIL_BYTES = 8000  # of a failing check's output, in a feedback turn
 
 
 def _fence(command: str) -> str:
@@ -17,7 +21,11 @@ def _fence(command: str) -> str:
 
 
 def finishing_instructions(
-    mount_path: str, base_sha: str, base_branch: str | None, key: str
+    mount_path: str,
+    base_sha: str,
+    base_branch: str | None,
+    key: str,
+    verify: VerifySpec | None = None,
 ) -> str:
     """Text appended to the user's prompt: where to work, what not to do, how to finish.
 
@@ -52,18 +60,40 @@ def finishing_instructions(
         "\n\n## Finishing instructions (from aodfix)\n\n"
         + "\n".join(steps)
         + "\n\n"
-        + _fence(collect_command(mount_path, base_sha, key))
+        + _fence(collect_command(mount_path, base_sha, key, verify))
         + "\n"
     )
 
 
-def collect_reminder(mount_path: str, base_sha: str, key: str) -> str:
+def collect_reminder(
+    mount_path: str, base_sha: str, key: str, verify: VerifySpec | None = None
+) -> str:
     """A follow-up turn for a session that finished without printing the collect block."""
     return (
         "Your output did not include the block printed by aodfix's collect command. Do not"
         " change any files now. Run the command below exactly as written, as your only"
         " action, and do not re-type its output.\n\n"
-        + _fence(collect_command(mount_path, base_sha, key))
+        + _fence(collect_command(mount_path, base_sha, key, verify))
+        + "\n"
+    )
+
+
+def feedback_instructions(
+    failing: CheckResult, mount_path: str, base_sha: str, key: str, verify: VerifySpec
+) -> str:
+    """A follow-up turn after a check failed on the change: what failed, its output's tail,
+    and the collect command again (which runs the checks again)."""
+    tail = failing.output_tail.encode()[-FEEDBACK_TAIL_BYTES:].decode("utf-8", "replace")
+    longest = max((len(run) for run in re.findall(r"`+", tail)), default=0)
+    fence = "`" * max(3, longest + 1)
+    code = "no exit code" if failing.exit_code is None else f"exit code {failing.exit_code}"
+    return (
+        f"The check `{failing.command}` failed on your change ({code}). The end of its"
+        f" output:\n\n{fence}text\n{tail.rstrip()}\n{fence}\n\n"
+        "Make it pass without weakening, skipping or deleting the check, then run the"
+        " command below as the very last step, exactly as written (it runs the checks"
+        " again and prints the block aodfix reads).\n\n"
+        + _fence(collect_command(mount_path, base_sha, key, verify))
         + "\n"
     )
 

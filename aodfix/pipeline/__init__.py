@@ -7,6 +7,7 @@ schedules repositories and records their results.
 
     resolve       base, base sha, the job rendered for it, sandbox token   → Resolved
     agent         the AoD session, to the verified patch                    → AgentResult
+    verify        the repository's checks as the session ran them           → Verified
     checks        the patch parsed and held to the manifest's policy        → CheckedPatch
     publish       applied on the base, tree and secrets checked, pushed     → Published
     pull_request  the PR opened or updated                                  → OpenedPullRequest

@@ -22,9 +22,10 @@ from aodfix.agent.sse import StreamTooLarge
 from aodfix.agent.transport import AnswerRefused, AnswerTimeout
 from aodfix.errors import StageError
 from aodfix.patch import patch_key
+from aodfix.patch.commands import VerifySpec
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.resolve import Resolved
-from aodfix.report.models import Stage, Status, Timings
+from aodfix.report.models import Stage, Status, Timings, VerifyRecord
 from aodfix.report.transcripts import write_transcript
 
 MOUNT_ROOT = "/workspace"
@@ -41,6 +42,7 @@ class AgentResult:
     transcript: str | None  # relative to the report directory
     queued: float  # seconds waiting for an agent slot
     session: float  # seconds the session ran
+    verify: VerifyRecord | None = None  # the checks' results, when the batch verifies
 
     def facts(self) -> Mapping[str, Any]:
         facts: dict[str, Any] = {
@@ -50,6 +52,7 @@ class AgentResult:
             "cost_usd": self.cost_usd,
             "transcript": self.transcript,
             "timings": Timings(queued=round(self.queued, 3), session=round(self.session, 3)),
+            "verify": self.verify,
         }
         if self.patch is not None:
             facts["patch"] = self.patch.decode("utf-8", "replace") if self.patch else None
@@ -83,6 +86,8 @@ async def run_agent(
         base_branch=None if repository.base_is_default else repository.base,
         key=patch_key(context.manifest.name, job.repository),
         max_patch_bytes=context.manifest.policy.max_patch_bytes,
+        verify=VerifySpec(job.verify.commands, job.verify.timeout) if job.verify else None,
+        feedback_rounds=job.verify.rounds if job.verify else 0,
     )
     session = AgentSession(context.aod, context.gate, context.registry)
     run = AgentRun()
@@ -112,6 +117,7 @@ async def run_agent(
             transcript=transcript,
             queued=(started if started is not None else context.clock()) - since,
             session=0.0,
+            verify=None if run.checks is None else VerifyRecord(run.feedback_rounds, run.checks),
         )
         keep(facts)
         await session.close()

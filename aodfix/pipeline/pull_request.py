@@ -47,6 +47,7 @@ def open_pull_request(
         session_id=so_far.session_id or "",
         run_url=context.options.run_url,
         notes=so_far.notes,
+        checks=so_far.verify.commands if so_far.verify else (),
     )
     want = PullRequestRequest(
         branch=job.branch,

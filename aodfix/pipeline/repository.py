@@ -22,6 +22,7 @@ from aodfix.pipeline.publish import publish
 from aodfix.pipeline.pull_request import open_pull_request
 from aodfix.pipeline.resolve import resolve
 from aodfix.pipeline.trail import Trail
+from aodfix.pipeline.verify import check_verification
 from aodfix.plan import RepoJob
 from aodfix.report.models import RepoResult, Stage
 
@@ -77,6 +78,8 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     if not agent.patch:
         return
     show(job.repository, "verifying")
+    verdict = context.thread(check_verification, context, resolved, agent)
+    resolved = (await trail.run(Stage.VERIFY, verdict)).resolved
     checked = await trail.run(Stage.POLICY, context.thread(check_patch, context, agent))
     show(job.repository, "checking" if dry_run else "pushing")
     pushed = await trail.run(

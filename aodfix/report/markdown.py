@@ -6,7 +6,7 @@ import json
 import re
 
 from aodfix.report.links import safe_link
-from aodfix.report.models import RepoResult, Report, Status
+from aodfix.report.models import RepoResult, Report, Status, VerifyRecord
 from aodfix.safe_text import escape_html
 
 MAX_PATCH_CHARS = 50_000
@@ -68,6 +68,8 @@ def _row(result: RepoResult) -> str:
             detail += f" ([agent log]({log}))"
     if result.notes:
         detail = "; ".join(filter(None, [detail, *result.notes]))
+    if result.verify is not None:
+        detail = "; ".join(filter(None, [detail, _checks(result.verify)]))
     cells = [
         f"`{result.repository}`",
         result.status.label,
@@ -78,6 +80,21 @@ def _row(result: RepoResult) -> str:
         detail,
     ]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _checks(record: VerifyRecord) -> str:
+    """Pass or fail per check, as one cell's text."""
+    marks = []
+    for check in record.commands:
+        if check.passed:
+            mark = "passed"
+        elif check.pre_existing:
+            mark = "fails on the base too"
+        else:
+            mark = f"failed (exit {check.exit_code})"
+        marks.append(f"{check.command}: {mark}")
+    rounds = f" after {record.rounds} feedback turn(s)" if record.rounds else ""
+    return f"checks{rounds}: " + ", ".join(marks)
 
 
 def _cell(text: str) -> str:

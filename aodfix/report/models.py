@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from aodfix.patch.checks import CheckResult
 from aodfix.patch.summary import Diffstat
 from aodfix.selection.model import Selection
 
@@ -59,6 +60,7 @@ class Stage(StrEnum):
     POLICY = "policy"
     APPLY = "apply"
     PUSH = "push"
+    VERIFY = "verify"
     PULL_REQUEST = "pull_request"
     INTERRUPTED = "interrupted"
 
@@ -83,6 +85,18 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class VerifyRecord:
+    """The repository's checks in its session: ``rounds`` is the feedback turns used."""
+
+    rounds: int
+    commands: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not any(c.blames_the_change for c in self.commands)
+
+
+@dataclass(frozen=True)
 class RepoResult:
     """The final outcome of one repository; the unit of the state file and the report."""
 
@@ -102,6 +116,7 @@ class RepoResult:
     patch: str | None = None
     transcript: str | None = None  # the session's output, relative to the report directory
     notes: tuple[str, ...] = ()  # allowed but worth a look: mode changes, non-ASCII paths
+    verify: VerifyRecord | None = None  # the checks run in the session (verify: in the manifest)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _RESULT.dump_python(self, mode="json")

@@ -84,12 +84,14 @@ def _detail(status: int, detail: Any, **extra: Any) -> JsonResponse:
 
 
 class RequestStats:
-    """What clients asked for: a counter per route, e.g. ``"POST /sessions"``, and every
-    resource a create named (token included), kept after the session is deleted."""
+    """What clients asked for: a counter per route, e.g. ``"POST /sessions"``, every
+    resource a create named (token included) and every turn's prompt (with the session's
+    first resource URL and the turn number), kept after the session is deleted."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.resources: list[Resource] = []
+        self.prompts: list[tuple[str, int, str]] = []
 
 
 class AodApi:
@@ -113,9 +115,9 @@ class AodApi:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def routes(self) -> list[Route]:
+    def table(self) -> list[tuple[str, dict[str, Handler], bool]]:
         """Each path once, with ``{id}`` as every id; ``True`` marks decorator views."""
-        table: list[tuple[str, dict[str, Handler], bool]] = [
+        return [
             ("/agents", {"GET": self.list_agents, "POST": self.create_agent}, False),
             ("/agents/{id}", {"GET": self.get_agent}, False),
             (
@@ -132,8 +134,18 @@ class AodApi:
             ("/sessions/{id}/delete", {"DELETE": self.delete}, False),
             ("/sessions/{id}/stream", {"GET": self.stream}, True),
         ]
+
+    def served(self) -> list[str]:
+        """Every operation answered, as ``"METHOD /path"`` (the labels of ``RequestStats``):
+        what a conformance suite must drive."""
+        return [
+            "GET /health",
+            *(f"{m} {label}" for label, handlers, _ in self.table() for m in handlers),
+        ]
+
+    def routes(self) -> list[Route]:
         routes = [Route("/health", self.health, methods=ALL_METHODS)]
-        for label, handlers, method_first in table:
+        for label, handlers, method_first in self.table():
             path = label.replace("{id}", "{id:aod_uuid}")
             view = self._view(label, handlers, method_first)
             routes.append(Route(path, view, methods=ALL_METHODS))
@@ -334,6 +346,8 @@ class AodApi:
         )
 
     def _queue_turn(self, session: Session, turn: Turn) -> None:
+        url = session.resources[0].url if session.resources else ""
+        self.stats.prompts.append((url, turn.number, turn.prompt))
         session.turns.append(turn)
         session.drop_after = turn.script.drop_stream_after
 

@@ -53,6 +53,14 @@ class EmulatorStats:
         """Every resource the creates named, in order, with the token each was given."""
         return list(self._requests.resources)
 
+    def prompts(self, repository: str) -> list[str]:
+        """The prompts of every turn of ``repository``'s sessions (``owner/name``), in order."""
+        return [
+            text
+            for url, _, text in self._requests.prompts
+            if url.rstrip("/").removesuffix(".git").endswith("/" + repository)
+        ]
+
     @property
     def active(self) -> int:
         """Sessions ``pending`` or ``running`` now (all users)."""
@@ -132,6 +140,12 @@ class AodEmulator(Lifecycle):
     @property
     def url(self) -> str:
         return self._server.url
+
+    @property
+    def served_routes(self) -> list[str]:
+        """Every operation the emulator answers, e.g. ``"GET /sessions/{id}/turns"``; the
+        keys ``stats.requests`` counts under."""
+        return self._api.served()
 
     @property
     def token(self) -> str:

@@ -128,6 +128,22 @@ class VerifySettings(_Strict):
     )
 
 
+class JudgeSettings(_Strict):
+    """A separate reviewing session per repository, after the checks pass."""
+
+    agent: NonEmpty | None = Field(
+        None, description="AoD agent id of the reviewer (default: the batch's agent)."
+    )
+    instructions: str | None = Field(
+        None, description="Criteria added to aodfix's review prompt."
+    )
+    on_reject: Literal["fail", "draft"] = Field(
+        "fail",
+        description="fail: no PR, failed at stage judge; draft: a draft PR labelled"
+        " aodfix:judge-rejected.",
+    )
+
+
 class RepositoryEntry(_Strict):
     """One repository of the batch, with optional per-repository overrides."""
 
@@ -314,6 +330,9 @@ class Manifest(_Strict):
     )
     verify: VerifySettings | None = Field(
         None, description="Checks run in each session before its PR (keys below)."
+    )
+    judge: JudgeSettings | None = Field(
+        None, description="An independent review session per repository (keys below)."
     )
     pull_request: PullRequestSettings = Field(default_factory=PullRequestSettings)
     commit: CommitSettings = Field(default_factory=CommitSettings)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from aodfix.manifest import (
+    JudgeSettings,
     Manifest,
     ManifestError,
     Problem,
@@ -76,6 +77,7 @@ class RepoJob:
     templates: JobTemplates = field(repr=False, compare=False)
     selected_by: str | None = None  # FILE:LINE of the selector that found it; None: listed
     verify: VerifySettings | None = None  # the repository's checks (its own, or the batch's)
+    judge: JudgeSettings | None = None  # the batch's reviewing session, if it has one
 
     def for_base(self, base: str, default_branch: str) -> RepoJob:
         """This job rendered for its resolved ``base`` (``default_branch``: the repository's).
@@ -256,6 +258,7 @@ def _build(
         draft=pr.draft,
         skip=entry.skip,
         verify=entry.verify or manifest.verify,
+        judge=manifest.judge,
         rendered_base=base,
         templates=templates,
     )

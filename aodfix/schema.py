@@ -39,6 +39,7 @@ def reference_markdown() -> str:
 
     from aodfix.manifest import (
         CommitSettings,
+        JudgeSettings,
         Policy,
         PullRequestSettings,
         RepositoryEntry,
@@ -54,11 +55,12 @@ def reference_markdown() -> str:
         ("commit.", CommitSettings),
         ("policy.", Policy),
         ("verify.", VerifySettings),
+        ("judge.", JudgeSettings),
     ]
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for prefix, model in sections:
         for name, field in model.model_fields.items():
-            if prefix == "" and name in {"pull_request", "commit", "policy", "verify"}:
+            if prefix == "" and name in {"pull_request", "commit", "policy", "verify", "judge"}:
                 continue
             key = f"{prefix}{name}" if not prefix or prefix.endswith(".") else f"{prefix}.{name}"
             if field.is_required():

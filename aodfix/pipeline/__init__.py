@@ -9,6 +9,7 @@ schedules repositories and records their results.
     agent         the AoD session, to the verified patch                    → AgentResult
     verify        the repository's checks as the session ran them           → Verified
     checks        the patch parsed and held to the manifest's policy        → CheckedPatch
+    judge         an independent review session's verdict (judge: only)     → Judged
     publish       applied on the base, tree and secrets checked, pushed     → Published
     pull_request  the PR opened or updated                                  → OpenedPullRequest
 """

@@ -68,14 +68,7 @@ async def run_agent(
     the repository's turn began, for the time it queued."""
     job, repository = resolved.job, resolved.repository
     options = context.options
-    mount = f"{MOUNT_ROOT}/{job.repo}"
-    resource: dict[str, Any] = {
-        "type": "github_repository",
-        "url": context.github.settings.web_url(job.repository),
-        "mount_path": mount,
-    }
-    if repository.sandbox_token:  # read-only, one repository (see forge.sandbox)
-        resource["authorization_token"] = repository.sandbox_token
+    resource, mount = session_resource(context, resolved)
     spec = SessionSpec(
         agent_id=options.agent_id,
         environment_id=options.environment_id,
@@ -137,20 +130,40 @@ async def _collect(
     """``collect_patch`` with every AoD and transport failure as one StageError line."""
     try:
         return await collect_patch(session, spec, run, timeout=timeout, on_stage=on_stage)
-    except ValidationError as exc:
-        url = str(spec.resources[0]["url"])
-        raise StageError(Stage.AGENT, _explain_validation(exc, url)) from None
-    except AodHTTPError as exc:
-        raise StageError(Stage.AGENT, f"AoD answered {exc.status_code}: {exc.detail!r}") from None
-    except (AnswerTimeout, AnswerRefused, StreamTooLarge) as exc:  # already one line
-        raise StageError(Stage.AGENT, str(exc)) from None
-    except ValueError as exc:  # a reply the SDK cannot parse (not JSON, wrong shape)
+    except (ValueError, AodHTTPError, StreamTooLarge, httpx.HTTPError) as exc:
+        message = explain_aod_failure(exc, str(spec.resources[0]["url"]))
+        if message is None:
+            raise
+        raise StageError(Stage.AGENT, message) from None
+
+
+def session_resource(context: Context, resolved: Resolved) -> tuple[dict[str, Any], str]:
+    """The repository as a session resource, and where it is mounted in the sandbox."""
+    mount = f"{MOUNT_ROOT}/{resolved.job.repo}"
+    resource: dict[str, Any] = {
+        "type": "github_repository",
+        "url": context.github.settings.web_url(resolved.job.repository),
+        "mount_path": mount,
+    }
+    if resolved.repository.sandbox_token:  # read-only, one repository (see forge.sandbox)
+        resource["authorization_token"] = resolved.repository.sandbox_token
+    return resource, mount
+
+
+def explain_aod_failure(exc: Exception, url: str) -> str | None:
+    """One line for an AoD or transport failure, or None when ``exc`` is neither."""
+    if isinstance(exc, ValidationError):
+        return _explain_validation(exc, url)
+    if isinstance(exc, AodHTTPError):
+        return f"AoD answered {exc.status_code}: {exc.detail!r}"
+    if isinstance(exc, AnswerTimeout | AnswerRefused | StreamTooLarge):  # already one line
+        return str(exc)
+    if isinstance(exc, ValueError):  # a reply the SDK cannot parse (not JSON, wrong shape)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise StageError(
-            Stage.AGENT, f"AoD sent a reply aodfix cannot read: {type(exc).__name__}: {first}"
-        ) from None
-    except httpx.HTTPError as exc:
-        raise StageError(Stage.AGENT, f"AoD unreachable: {type(exc).__name__}: {exc}") from None
+        return f"AoD sent a reply aodfix cannot read: {type(exc).__name__}: {first}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"AoD unreachable: {type(exc).__name__}: {exc}"
+    return None
 
 
 def _explain_validation(exc: ValidationError, url: str) -> str:

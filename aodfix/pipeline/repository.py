@@ -18,6 +18,7 @@ from aodfix.pipeline.access import grant_access
 from aodfix.pipeline.agent import run_agent
 from aodfix.pipeline.checks import check_patch
 from aodfix.pipeline.context import Context
+from aodfix.pipeline.judge import judge_change
 from aodfix.pipeline.publish import publish
 from aodfix.pipeline.pull_request import open_pull_request
 from aodfix.pipeline.resolve import resolve
@@ -81,6 +82,10 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     verdict = context.thread(check_verification, context, resolved, agent)
     resolved = (await trail.run(Stage.VERIFY, verdict)).resolved
     checked = await trail.run(Stage.POLICY, context.thread(check_patch, context, agent))
+    if job.judge is not None:
+        show(job.repository, "judging")
+        judged = judge_change(context, resolved, agent, checked)
+        resolved = (await trail.run(Stage.JUDGE, judged)).resolved
     show(job.repository, "checking" if dry_run else "pushing")
     pushed = await trail.run(
         Stage.APPLY, context.thread(publish, context, resolved, checked, agent)

@@ -70,6 +70,10 @@ def _row(result: RepoResult) -> str:
         detail = "; ".join(filter(None, [detail, *result.notes]))
     if result.verify is not None:
         detail = "; ".join(filter(None, [detail, _checks(result.verify)]))
+    if result.judge is not None:
+        verdict = result.judge.verdict or "no verdict"
+        judged = f"judge: {verdict}" + (f" ({result.judge.reason})" if result.judge.reason else "")
+        detail = "; ".join(filter(None, [detail, judged]))
     cells = [
         f"`{result.repository}`",
         result.status.label,

@@ -61,6 +61,7 @@ class Stage(StrEnum):
     APPLY = "apply"
     PUSH = "push"
     VERIFY = "verify"
+    JUDGE = "judge"
     PULL_REQUEST = "pull_request"
     INTERRUPTED = "interrupted"
 
@@ -97,6 +98,17 @@ class VerifyRecord:
 
 
 @dataclass(frozen=True)
+class JudgeRecord:
+    """The reviewing session's verdict on the change."""
+
+    verdict: str | None  # approve, reject, or None: it gave none
+    reason: str
+    session_id: str | None
+    cost_usd: float | None
+    turns: int
+
+
+@dataclass(frozen=True)
 class RepoResult:
     """The final outcome of one repository; the unit of the state file and the report."""
 
@@ -117,6 +129,7 @@ class RepoResult:
     transcript: str | None = None  # the session's output, relative to the report directory
     notes: tuple[str, ...] = ()  # allowed but worth a look: mode changes, non-ASCII paths
     verify: VerifyRecord | None = None  # the checks run in the session (verify: in the manifest)
+    judge: JudgeRecord | None = None  # the reviewing session's verdict (judge: in the manifest)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _RESULT.dump_python(self, mode="json")

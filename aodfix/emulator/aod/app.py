@@ -317,7 +317,7 @@ class AodApi:
         self.stats.resources.extend(resources)
         script = self.scenario.for_repository(
             repository_name(resources[0].url) if resources else None
-        )
+        ).for_prompt(body.prompt)
         session_id = new_id()
         session = Session(
             id=session_id,

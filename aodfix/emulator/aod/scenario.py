@@ -104,10 +104,26 @@ class TurnScript(_Strict):
     drop_stream_after: int | None = Field(default=None, ge=0)
 
 
+# A reviewer asked for a verdict line and, unless a scenario says otherwise, approves.
+APPROVING_REVIEW = "The change does what the fix prompt asks.\nVERDICT: approve"
+# What marks a session as a review: its prompt asks for a verdict line.
+REVIEW_HINT = "VERDICT:"
+
+
 class RepositoryScript(TurnScript):
-    """A repository's script: turn 1 in its own fields, other turns in ``turns``."""
+    """A repository's script: turn 1 in its own fields, other turns in ``turns``, and the
+    script of review sessions (prompts asking for a ``VERDICT:`` line) in ``judge``."""
 
     turns: dict[int, TurnScript] = Field(default_factory=dict)
+    judge: RepositoryScript | None = None
+
+    def for_prompt(self, prompt: str) -> RepositoryScript:
+        """This script, or its review script when ``prompt`` asks for a verdict."""
+        if REVIEW_HINT not in prompt:
+            return self
+        if self.judge is not None:
+            return self.judge
+        return RepositoryScript(result=APPROVING_REVIEW, forget_collect=True)
 
     @field_validator("turns")
     @classmethod
@@ -120,7 +136,7 @@ class RepositoryScript(TurnScript):
         if number in self.turns:
             return self.turns[number]
         if number == 1:
-            return TurnScript.model_validate(self.model_dump(exclude={"turns"}))
+            return TurnScript.model_validate(self.model_dump(exclude={"turns", "judge"}))
         return TurnScript()
 
 

@@ -49,6 +49,9 @@ def test_demo_opens_prs_and_writes_three_reports(tmp_path: Path) -> None:
     assert stats["patch"] is None  # the change is in the PR; reports keep refused patches
     assert stats["diffstat"] == {"files": 1, "additions": 1, "deletions": 1}
     assert "Fixed mean()" in stats["summary"]
+    # the demo shows verification: a check fails the first attempt, a feedback turn fixes it
+    assert stats["verify"]["rounds"] == 1 and stats["turns"] == 2
+    assert [c["exit_code"] for c in stats["verify"]["commands"]] == [0, 0]
 
 
 def test_demo_keep_prints_the_environment_and_stops_on_sigint(tmp_path: Path) -> None:

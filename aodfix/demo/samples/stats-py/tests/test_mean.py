@@ -1,5 +1,8 @@
+import unittest
+
 from stats import mean
 
 
-def test_mean() -> None:
-    assert mean([1.0, 2.0, 3.0]) == 2.0
+class MeanTest(unittest.TestCase):
+    def test_mean_of_three(self) -> None:
+        self.assertEqual(mean([1.0, 2.0, 3.0]), 2.0)

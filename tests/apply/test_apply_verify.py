@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import MakeStack
 from stack import AOD_TOKEN, GITHUB_TOKEN, Run, Stack, branch_files
 
 from aodfix.emulator.stack import emulator_stack
@@ -20,12 +21,13 @@ CHECK = 'grep -q "print(" greet.py || { echo "no print call left: $(cat greet.py
 FILES = {"greet.py": 'print("Helo")\n', "check.sh": CHECK}
 FIX = {"replace": "greet.py", "old": "Helo", "new": "Hello"}
 WRONG = {"replace": "greet.py", "old": 'print("Helo")', "new": 'prnt("Hello")'}
+FIX_WRONG = {"replace": "greet.py", "old": "prnt(", "new": "print("}
 SCENARIO: dict[str, Any] = {
     "default": {"edits": [FIX]},
     # a first attempt that fails the check; the feedback turn fixes it
     "acme/second": {
         "edits": [WRONG],
-        "turns": {2: {"edits": [{"replace": "greet.py", "old": "prnt(", "new": "print("}]}},
+        "turns": {2: {"edits": [FIX_WRONG]}},
     },
     "acme/never": {"edits": [WRONG]},  # follow-up turns change nothing
     "acme/draft": {"edits": [WRONG]},
@@ -153,3 +155,17 @@ def test_the_report_shows_each_check_and_every_session_is_deleted(
     assert "test -f READY: fails on the base too" in markdown
     assert list(stack.aod.stats.undeleted) == []
     assert run.exit_code == 1
+
+
+def test_a_dry_run_verifies_and_judges_too(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": {"edits": [WRONG], "turns": {2: {"edits": [FIX_WRONG]}}}})
+    stack.add_repository("acme/dry", FILES)
+    manifest = stack.manifest(
+        ["acme/dry"], verify={"commands": ["sh check.sh"]}, judge={"instructions": "Be strict."}
+    )
+    run = stack.apply(manifest, "--dry-run")
+    result = run.results()["acme/dry"]
+    assert result["status"] == "dry_run", result["error"]
+    assert result["verify"]["rounds"] == 1
+    assert result["judge"]["verdict"] == "approve"
+    assert stack.aod.stats.created == 2 and list(stack.aod.stats.undeleted) == []

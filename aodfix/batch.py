@@ -62,6 +62,7 @@ async def run_batch(context: Context, jobs: Sequence[RepoJob]) -> Report:
         finished_at=_now(),
         results=[results[job.repository] for job in jobs if job.repository in results],
         interrupted=interrupted,
+        budget=context.rollout.record(),
     )
 
 

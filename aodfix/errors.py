@@ -30,6 +30,14 @@ class StageError(Exception):
         super().__init__(self.message)
 
 
+class RepositoryDeferred(Exception):
+    """The rollout limits hold the repository back before its session; a later run does it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = one_line(reason)
+        super().__init__(self.reason)
+
+
 class RepositorySkipped(Exception):
     """The repository is left alone on purpose (archived, a branch someone else owns)."""
 

@@ -134,13 +134,26 @@ class JudgeSettings(_Strict):
     agent: NonEmpty | None = Field(
         None, description="AoD agent id of the reviewer (default: the batch's agent)."
     )
-    instructions: str | None = Field(
-        None, description="Criteria added to aodfix's review prompt."
-    )
+    instructions: str | None = Field(None, description="Criteria added to aodfix's review prompt.")
     on_reject: Literal["fail", "draft"] = Field(
         "fail",
         description="fail: no PR, failed at stage judge; draft: a draft PR labelled"
         " aodfix:judge-rejected.",
+    )
+
+
+class RolloutSettings(_Strict):
+    """How fast the batch reaches teams, and what it may spend."""
+
+    max_new: Annotated[int, Field(gt=0)] | None = Field(
+        None,
+        description="At most this many new PRs per apply run (a canary); the rest are"
+        " deferred before their session.",
+    )
+    max_cost_usd: Annotated[float, Field(gt=0)] | None = Field(
+        None,
+        description="The batch's budget: once its sessions have cost this much, no new"
+        " session starts and the rest are deferred.",
     )
 
 
@@ -334,6 +347,7 @@ class Manifest(_Strict):
     judge: JudgeSettings | None = Field(
         None, description="An independent review session per repository (keys below)."
     )
+    rollout: RolloutSettings = Field(default_factory=RolloutSettings)
     pull_request: PullRequestSettings = Field(default_factory=PullRequestSettings)
     commit: CommitSettings = Field(default_factory=CommitSettings)
     policy: Policy = Field(default_factory=Policy)

@@ -33,6 +33,10 @@ def schema_text() -> str:
     return json.dumps(manifest_schema(), indent=2, sort_keys=False) + "\n"
 
 
+# Manifest keys whose own keys get rows of their own in the reference table.
+SECTIONS = frozenset({"pull_request", "commit", "policy", "verify", "judge", "rollout"})
+
+
 def reference_markdown() -> str:
     """The README's manifest reference table, derived from the models like the schema."""
     from pydantic import BaseModel
@@ -43,6 +47,7 @@ def reference_markdown() -> str:
         Policy,
         PullRequestSettings,
         RepositoryEntry,
+        RolloutSettings,
         Selector,
         VerifySettings,
     )
@@ -56,11 +61,12 @@ def reference_markdown() -> str:
         ("policy.", Policy),
         ("verify.", VerifySettings),
         ("judge.", JudgeSettings),
+        ("rollout.", RolloutSettings),
     ]
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for prefix, model in sections:
         for name, field in model.model_fields.items():
-            if prefix == "" and name in {"pull_request", "commit", "policy", "verify", "judge"}:
+            if prefix == "" and name in SECTIONS:
                 continue
             key = f"{prefix}{name}" if not prefix or prefix.endswith(".") else f"{prefix}.{name}"
             if field.is_required():

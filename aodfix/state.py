@@ -15,8 +15,8 @@ from typing import IO
 from aodfix.redact import redact
 from aodfix.report.models import RepoResult, Status
 
-# Statuses that end a repository for --resume; failed repositories are retried.
-FINAL_FOR_RESUME = frozenset(Status) - {Status.FAILED}
+# Statuses that end a repository for --resume; failed and deferred ones run again.
+FINAL_FOR_RESUME = frozenset(Status) - {Status.FAILED, Status.DEFERRED}
 
 
 def final_for_resume(result: RepoResult, *, dry_run: bool) -> bool:

@@ -50,10 +50,18 @@ class SessionRegistry:
 class AgentSession:
     """A session holding one quota slot from create until it is deleted."""
 
-    def __init__(self, client: AsyncClient, gate: QuotaGate, registry: SessionRegistry) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        gate: QuotaGate,
+        registry: SessionRegistry,
+        *,
+        admit: Callable[[], None] | None = None,
+    ) -> None:
         self.client = client
         self.gate = gate
         self.registry = registry
+        self.admit = admit  # called with a slot in hand, before the create; may raise
         self.id: str | None = None
         self.cursor = 0
         self.turns = 0
@@ -78,6 +86,12 @@ class AgentSession:
         limited = errors = 0
         while True:
             await self.gate.acquire()
+            if self.admit is not None:
+                try:
+                    self.admit()
+                except BaseException:
+                    await self.gate.release(finished=False)
+                    raise
             request = asyncio.ensure_future(
                 self.client.sessions.create(
                     agent_id=agent_id,

@@ -41,6 +41,8 @@ class BackgroundServer(Lifecycle):
     """An ASGI app served on ``host:port`` from a daemon thread."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        # IPPROTO_TCP named explicitly: only then does the server switch Nagle off on the
+        # connections it accepts (42 ms instead of 1 ms per request on a kept-alive one).
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))

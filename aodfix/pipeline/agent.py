@@ -82,7 +82,9 @@ async def run_agent(
         verify=VerifySpec(job.verify.commands, job.verify.timeout) if job.verify else None,
         feedback_rounds=job.verify.rounds if job.verify else 0,
     )
-    session = AgentSession(context.aod, context.gate, context.registry)
+    session = AgentSession(
+        context.aod, context.gate, context.registry, admit=context.rollout.admit_session
+    )
     run = AgentRun()
     started: float | None = None
 
@@ -93,7 +95,8 @@ async def run_agent(
         context.progress.stage(job.repository, label)
 
     try:
-        patch = await _collect(session, spec, run, options.timeout, on_stage)
+        with context.rollout.running(run):
+            patch = await _collect(session, spec, run, options.timeout, on_stage)
     finally:
         # Kept before the (possibly interrupted) close: the result must name its session.
         session_id = run.session_id or session.id  # also if cancelled mid-create

@@ -18,6 +18,7 @@ from aodfix.agent.session import SessionRegistry
 from aodfix.forge.git_work import GitIdentity
 from aodfix.forge.github_client import GitHubGateway
 from aodfix.manifest import Manifest
+from aodfix.pipeline.rollout import Rollout
 from aodfix.progress import Progress, SilentProgress
 
 T = TypeVar("T")
@@ -38,8 +39,8 @@ class BatchOptions:
 
 @dataclass
 class Context:
-    """The batch's shared collaborators; stages read them, only the quota gate and the
-    session registry change (each guards itself)."""
+    """The batch's shared collaborators; stages read them, only the quota gate, the
+    session registry and the rollout's counters change (each guards itself)."""
 
     manifest: Manifest
     options: BatchOptions
@@ -52,6 +53,7 @@ class Context:
     admission: asyncio.Semaphore = field(init=False)
     author: GitIdentity = field(init=False)
     executor: ThreadPoolExecutor = field(init=False)
+    rollout: Rollout = field(init=False)
 
     def __post_init__(self) -> None:
         concurrency = self.options.concurrency
@@ -59,6 +61,7 @@ class Context:
         # Repositories resolved ahead of a free slot, so a slot never waits for a lookup.
         self.admission = asyncio.Semaphore(concurrency + max(2, concurrency // 2))
         self.author = GitIdentity.parse(self.manifest.commit.author)
+        self.rollout = Rollout(self.manifest.rollout, dry_run=self.options.dry_run)
         self.executor = ThreadPoolExecutor(
             max_workers=self.options.forge_workers, thread_name_prefix="aodfix-forge"
         )

@@ -60,15 +60,16 @@ async def judge_change(
     session = AgentSession(context.aod, context.gate, context.registry)
     run = ReviewRun()
     try:
-        await run_review(
-            session,
-            run,
-            agent_id=settings.agent or context.options.agent_id,
-            environment_id=context.options.environment_id,
-            prompt=prompt,
-            resources=[resource],
-            timeout=context.options.timeout,
-        )
+        with context.rollout.running(run):
+            await run_review(
+                session,
+                run,
+                agent_id=settings.agent or context.options.agent_id,
+                environment_id=context.options.environment_id,
+                prompt=prompt,
+                resources=[resource],
+                timeout=context.options.timeout,
+            )
     except StageError as exc:
         facts = _judged(resolved, run, session, agent).facts()
         raise StageError(exc.stage, exc.message, facts=facts) from None

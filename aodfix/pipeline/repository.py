@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aodfix.errors import RepositorySkipped, StageError
+from aodfix.errors import RepositoryDeferred, RepositorySkipped, StageError
 from aodfix.pipeline.access import grant_access
 from aodfix.pipeline.agent import run_agent
 from aodfix.pipeline.checks import check_patch
@@ -49,7 +49,7 @@ async def process(
     except asyncio.CancelledError:
         record(trail.result(context.clock(), StageError(Stage.INTERRUPTED, INTERRUPTED)))
         raise
-    except (StageError, RepositorySkipped) as exc:
+    except (StageError, RepositorySkipped, RepositoryDeferred) as exc:
         failure = exc
     except Exception as exc:  # one repository's bug must not stop the batch
         log.debug("unexpected error in %s", job.repository, exc_info=True)
@@ -73,6 +73,8 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
         # No session for a branch aodfix may not push to.
         access = context.thread(grant_access, context, resolved, check_owner=not dry_run)
         resolved = await trail.run(Stage.RESOLVE, access)
+        if resolved.branch_owner == "absent":  # this run would open a new PR
+            context.rollout.reserve_new_pull_request()
         show(job.repository, "queued")
         session = run_agent(context, resolved, since=trail.started, keep=trail.keep)
         agent = await trail.run(Stage.AGENT, session)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from aodfix.errors import RepositorySkipped, StageError
+from aodfix.errors import RepositoryDeferred, RepositorySkipped, StageError
 from aodfix.report.models import ErrorInfo, RepoResult, Stage, Status, Timings
 from aodfix.safe_text import one_line
 
@@ -61,6 +61,8 @@ class Trail:
         if isinstance(failure, StageError):
             values.update(failure.facts)
             values.update(status=Status.FAILED, error=ErrorInfo(failure.stage, failure.message))
+        elif isinstance(failure, RepositoryDeferred):
+            values.update(status=Status.DEFERRED, error=ErrorInfo(Stage.ROLLOUT, failure.reason))
         elif isinstance(failure, RepositorySkipped):
             values.update(status=Status.SKIPPED, error=ErrorInfo(failure.stage, failure.reason))
         elif failure is not None:

@@ -23,6 +23,7 @@ def render_markdown(report: Report) -> str:
         "",
         f"Started {report.started_at}, finished {report.finished_at or '-'}.",
         "",
+        *_budget(report),
         *_selection(report),
         "| Repository | Status | Pull request | Changes | Turns | Time | Detail |",
         "|---|---|---|---|---:|---:|---|",
@@ -34,6 +35,13 @@ def render_markdown(report: Report) -> str:
         for result in patches:
             lines += _patch_section(result)
     return "\n".join(lines) + "\n"
+
+
+def _budget(report: Report) -> list[str]:
+    if report.budget is None:
+        return []
+    spent, limit = report.budget.spent_usd, report.budget.limit_usd
+    return [f"Spent ${spent:.2f} of the ${limit:.2f} budget (rollout.max_cost_usd).", ""]
 
 
 def _selection(report: Report) -> list[str]:

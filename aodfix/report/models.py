@@ -7,7 +7,7 @@ state file, report.json and ``aodfix report``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +28,7 @@ class Status(StrEnum):
     DRY_RUN = "dry_run"
     FAILED = "failed"
     SKIPPED = "skipped"
+    DEFERRED = "deferred"  # held back by the rollout limits before its session; runs later
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,7 @@ _LABELS = {
     Status.DRY_RUN: "dry run",
     Status.FAILED: "failed",
     Status.SKIPPED: "skipped",
+    Status.DEFERRED: "deferred",
 }
 
 
@@ -62,6 +64,7 @@ class Stage(StrEnum):
     PUSH = "push"
     VERIFY = "verify"
     JUDGE = "judge"
+    ROLLOUT = "rollout"
     PULL_REQUEST = "pull_request"
     INTERRUPTED = "interrupted"
 
@@ -106,6 +109,12 @@ class JudgeRecord:
     session_id: str | None
     cost_usd: float | None
     turns: int
+
+
+@dataclass(frozen=True)
+class BudgetRecord:
+    limit_usd: float
+    spent_usd: float
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,7 @@ class Report:
     finished_at: str | None
     results: list[RepoResult]
     interrupted: bool = False
+    budget: BudgetRecord | None = None  # rollout.max_cost_usd and what the sessions cost
     selection: Selection = field(default_factory=Selection)  # what the selectors found
 
     @property
@@ -181,6 +191,7 @@ class Report:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "totals": self.totals,
+            "budget": None if self.budget is None else asdict(self.budget),
             "selection": self.selection.to_list(),
             "results": [r.to_dict() for r in self.results],
         }
@@ -197,7 +208,14 @@ class Report:
             results=[RepoResult.from_dict(r) for r in data.get("results", [])],
             interrupted=bool(data.get("interrupted")),
             selection=Selection.from_list(data.get("selection") or []),
+            budget=_budget(data.get("budget")),
         )
+
+
+def _budget(data: Any) -> BudgetRecord | None:
+    if not isinstance(data, dict):
+        return None
+    return BudgetRecord(float(data.get("limit_usd") or 0), float(data.get("spent_usd") or 0))
 
 
 def merge_reports(reports: list[Report]) -> Report:

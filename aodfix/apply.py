@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,22 +17,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import requests
 from aod import AsyncClient
+from github import GithubException
 
 from aodfix.agent.preflight import check_aod
 from aodfix.agent.transport import BoundedTransport
 from aodfix.batch import run_batch
+from aodfix.campaign.find import find_batch_pulls
+from aodfix.campaign.obsolete import close_dropped
 from aodfix.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from aodfix.forge.github_client import GitHubGateway
+from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited
 from aodfix.forge.preflight import check_github
 from aodfix.manifest import Manifest
 from aodfix.pipeline.context import BatchOptions, Context
 from aodfix.plan import RepoJob
 from aodfix.progress import Progress
 from aodfix.report.files import write_reports
-from aodfix.report.models import Report
+from aodfix.report.models import RepoResult, Report
 from aodfix.selection.model import Selection
 from aodfix.settings.services import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,12 @@ def run_apply(
     resume: bool,
     progress: Progress,
     selection: Selection | None = None,
+    whole_batch: bool = False,
 ) -> ApplyResult:
     """Run the batch to its end (or interruption) and write the report files;
-    ``selection``: what the manifest's selectors found, recorded in the report."""
+    ``selection``: what the manifest's selectors found, recorded in the report;
+    ``whole_batch``: every repository ran (no ``--only``/``--shard``), so PRs of
+    repositories that left the batch can be told apart and closed."""
     aod = settings.require_aod()
     options = BatchOptions(
         agent_id=aod.agent_id,
@@ -71,7 +81,8 @@ def run_apply(
         resume=resume,
         run_url=settings.actions.run_url,
     )
-    report = asyncio.run(_run(manifest, jobs, options, settings, progress))
+    close_dropped = whole_batch and not dry_run and manifest.pull_request.close_obsolete
+    report = asyncio.run(_run(manifest, jobs, options, settings, progress, close_dropped))
     if selection is not None:
         report = dataclasses.replace(report, selection=selection)
     paths = write_reports(report, report_dir, step_summary=settings.actions.step_summary)
@@ -84,6 +95,7 @@ async def _run(
     options: BatchOptions,
     settings: Settings,
     progress: Progress,
+    close_dropped: bool,
 ) -> Report:
     aod = settings.require_aod()
     gateway = GitHubGateway(settings.github)
@@ -106,16 +118,34 @@ async def _run(
             probe = jobs[0].repository if jobs else None
             await asyncio.to_thread(check_github, settings.github, probe)
             context = Context(manifest, options, client, gateway, progress)
+            if context.rollout.max_open is not None:  # what is open already counts
+                open_now = await asyncio.to_thread(find_batch_pulls, gateway, manifest.name, jobs)
+                context.rollout.open_before = sum(
+                    1 for p in open_now.values() if p.state == "open" and not p.merged
+                )
             task = asyncio.ensure_future(run_batch(context, jobs))
             try:
-                return await asyncio.shield(task)
+                report = await asyncio.shield(task)
             except asyncio.CancelledError:
                 task.cancel()  # the batch cleans up its sessions and returns what finished
                 return await task
+            if close_dropped and not report.interrupted:
+                closed = await asyncio.to_thread(_close_dropped, gateway, manifest.name, jobs)
+                report = dataclasses.replace(report, results=[*report.results, *closed])
+            return report
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         gateway.close()
+
+
+def _close_dropped(gateway: GitHubGateway, batch: str, jobs: Sequence[RepoJob]) -> list[RepoResult]:
+    """The PRs of repositories that left the batch, closed; GitHub trouble is one warning."""
+    try:
+        return close_dropped(gateway, batch, jobs)
+    except (GithubException, GitHubRateLimited, ValueError, requests.RequestException) as exc:
+        log.warning("could not look for PRs of repositories that left the batch: %s", exc)
+        return []
 
 
 def _interrupt(main: asyncio.Task[object], gateway: GitHubGateway) -> None:

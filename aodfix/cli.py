@@ -27,8 +27,11 @@ from aodfix.settings.environment import crash_log_dir, hold_secrets
 # so `aodfix --help` and `aodfix validate` stay fast.
 COMMANDS: dict[str, str] = {
     "apply": "apply",
+    "close": "close",
     "demo": "demo",
     "emulator": "emulator",
+    "init": "init",
+    "merge": "merge",
     "plan": "plan",
     "report": "report",
     "schema": "schema",
@@ -50,7 +53,21 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Said in `aodfix --help` without importing the settings (slow); a test keeps it equal to
+# aodfix.settings.services.DEFAULT_AOD_URL.
+DEFAULT_AOD_URL = "http://localhost:8777"
+ENVIRONMENT_HELP = (
+    f"Environment: AOD_API_URL (default {DEFAULT_AOD_URL}: a local AoD dev server, as in"
+    " the aod SDK; `aodfix demo --keep` prints its emulator's), AOD_API_TOKEN, AOD_AGENT_ID,"
+    " GITHUB_TOKEN; the README lists them all."
+)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=ENVIRONMENT_HELP,
+)
 @click.version_option(__version__, prog_name="aodfix")
 def cli() -> None:
     """Apply one AI-driven fix across many GitHub repositories."""

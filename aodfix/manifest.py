@@ -145,10 +145,20 @@ class JudgeSettings(_Strict):
 class RolloutSettings(_Strict):
     """How fast the batch reaches teams, and what it may spend."""
 
+    max_open: Annotated[int, Field(gt=0)] | None = Field(
+        None,
+        description="Never more than this many open PRs of the batch at once; the rest are"
+        " deferred before their session.",
+    )
     max_new: Annotated[int, Field(gt=0)] | None = Field(
         None,
         description="At most this many new PRs per apply run (a canary); the rest are"
         " deferred before their session.",
+    )
+    ready_when_checks_pass: bool = Field(
+        False,
+        description="Open PRs as drafts; status and merge mark each ready once its head's"
+        " checks pass.",
     )
     max_cost_usd: Annotated[float, Field(gt=0)] | None = Field(
         None,
@@ -270,6 +280,11 @@ class PullRequestSettings(_Strict):
     )
     assignees: list[Login] = Field(default_factory=list, description="Users assigned.")
     draft: bool = Field(False, description="Open PRs as drafts.")
+    close_obsolete: bool = Field(
+        True,
+        description="apply closes this batch's PRs whose change is no longer needed, or whose"
+        " repository left the batch (comment, branch deleted).",
+    )
 
 
 class CommitSettings(_Strict):

@@ -10,11 +10,14 @@ the batch needs no manifest to do it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
+from aodfix.errors import ConfigurationError
 from aodfix.manifest import (
     JudgeSettings,
     Manifest,
@@ -129,6 +132,39 @@ def branch_refusal(branch: str, bases: Iterable[str | None]) -> str | None:
     return None
 
 
+def only_names(values: Iterable[str]) -> list[str]:
+    """The repositories ``--only`` names: each value may list several, separated by commas,
+    or be ``@FILE``, one name per line (blank lines and ``#`` comments ignored), since
+    click takes one value per flag and a batch's subset can be long.
+
+    Raises ConfigurationError naming an ``@FILE`` that cannot be read."""
+    names: list[str] = []
+    for value in values:
+        if value.startswith("@"):
+            try:
+                text = Path(value[1:]).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                raise ConfigurationError(f"--only {value}: {reason}") from None
+            lines = (line.split("#", 1)[0] for line in text.splitlines())
+            names += [line.strip() for line in lines if line.strip()]
+        else:
+            names += [part.strip() for part in value.split(",") if part.strip()]
+    return names
+
+
+def _unknown_only(unknown: Sequence[str], known: Collection[str]) -> str:
+    """One line naming what ``--only`` got wrong, with the closest batch repository for
+    each of the first few (a typo is the usual cause)."""
+    shown = []
+    for name in unknown[:5]:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        shown.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    what = "a repository" if len(unknown) == 1 else "repositories"
+    return f"--only names {what} not in the batch: {', '.join(shown)}{more}"
+
+
 def expand(
     manifest: Manifest,
     *,
@@ -137,20 +173,19 @@ def expand(
 ) -> list[RepoJob]:
     """The batch's jobs: listed repositories in manifest order, then those the
     ``selection`` found (sorted by name; a listed one keeps its entry). ``only`` keeps the
-    named repositories, after selection.
+    named repositories (as ``only_names`` reads them), after selection.
 
     Raises ManifestError when ``only`` names a repository that is not in the batch, or a
     template fails for a repository (at the template's line, naming the repository): a
     render error, an empty prompt, a branch name that is invalid or the base.
     """
-    wanted = {name.lower().removesuffix(".git") for name in only}
+    wanted = {name.lower().removesuffix(".git") for name in only_names(only)}
     entries = _entries(manifest, selection)
     known = {entry.name.lower() for _, entry, _ in entries}
     shown = str(manifest.path)
     unknown = sorted(wanted - known)
     if unknown:
-        names = ", ".join(unknown)
-        message = f"--only names repositories not listed: {names}"
+        message = _unknown_only(unknown, known)
         raise ManifestError([Problem(shown, manifest.line_of(("repositories",)), message)])
     jobs = []
     problems = []

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Protocol
 
 from rich.console import Console, Group, RenderableType
@@ -20,7 +22,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 
 from aodfix.redact import redact
-from aodfix.report.models import RepoResult
+from aodfix.report.models import ErrorInfo, RepoResult, Report, Stage
 from aodfix.safe_text import printable
 
 
@@ -51,7 +53,7 @@ class LineProgress:
     def finished(self, result: RepoResult) -> None:
         detail = ""
         if result.error is not None:
-            detail = f" at {result.error.stage.value}: {result.error.message}"
+            detail = f" {failure_phrase(result.error)}"
         elif result.pull_request is not None:
             detail = f" {result.pull_request.url}"
         self._write(f"{result.repository}: {result.status.value}{detail}")
@@ -64,13 +66,29 @@ class LineProgress:
         self.stream.flush()
 
 
+def error_text(error: ErrorInfo) -> str:
+    """Stage and message as one phrase that says each word once: "interrupted" alone (its
+    message only repeats it), and no "policy: policy: …" when the message names its stage."""
+    stage = error.stage.value
+    if error.stage is Stage.INTERRUPTED:
+        return stage
+    return error.message if error.message.startswith(f"{stage}: ") else f"{stage}: {error.message}"
+
+
+def failure_phrase(error: ErrorInfo) -> str:
+    """What follows the status in a line a person reads: "at policy: …", "(interrupted)"."""
+    if error.stage is Stage.INTERRUPTED:
+        return "(interrupted)"
+    return f"at {error_text(error)}"
+
+
 def annotate(result: RepoResult) -> None:
     """A GitHub Actions annotation for a failed or skipped repository (on stdout, where the
     runner reads workflow commands), so it shows on the run's summary page."""
     assert result.error is not None
     level = "error" if result.status.value == "failed" else "warning"
     title = _escape(f"aodfix {result.repository} {result.status.value}", property_value=True)
-    message = _escape(f"{result.error.stage.value}: {result.error.message}")
+    message = _escape(error_text(result.error))
     sys.stdout.write(printable(redact(f"::{level} title={title}::{message}")) + "\n")
     sys.stdout.flush()
 
@@ -95,10 +113,33 @@ class JsonProgress:
         data.pop("patch", None)
         self._emit({"event": "result", **data})
 
+    def summary(self, report: Report, paths: Mapping[str, Path], exit_code: int) -> None:
+        """The stream's last event: a script needs no other output to know how it went."""
+        self._emit(
+            {
+                "event": "summary",
+                "manifest": report.manifest_name,
+                "dry_run": report.dry_run,
+                "interrupted": report.interrupted,
+                "repositories": len(report.results),
+                "totals": report.totals,
+                "reports": {kind: str(path) for kind, path in report_paths(paths)},
+                "exit_code": exit_code,
+            }
+        )
+
     def _emit(self, event: dict[str, object]) -> None:
-        event = {"time": round(time.time(), 3), **event}
+        # ISO-8601 in UTC, as report.json's started_at (milliseconds: events come fast)
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        event = {"time": stamp, **event}
         self.stream.write(redact(json.dumps(event, ensure_ascii=False)) + "\n")
         self.stream.flush()
+
+
+def report_paths(paths: Mapping[str, Path]) -> list[tuple[str, Path]]:
+    """The report files in the order a person wants them: report.html (what they open)
+    first, the others as written."""
+    return sorted(paths.items(), key=lambda item: item[0] != "html")
 
 
 class LiveProgress:
@@ -129,7 +170,7 @@ class LiveProgress:
         self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
         detail = ""
         if result.error is not None:
-            detail = f" [dim]{escape(result.error.stage.value)}: {escape(result.error.message)}"
+            detail = f" [dim]{escape(failure_phrase(result.error))}"
         elif result.pull_request is not None:
             detail = f" [dim]{escape(result.pull_request.url)}"
         colour = "red" if result.status.value == "failed" else "green"
@@ -140,10 +181,21 @@ class LiveProgress:
         )
 
     def _render(self) -> RenderableType:
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
+        counts = ", ".join(
+            f"[red]{n} {status}[/]" if status == "failed" else f"{n} {status}"
+            for status, n in sorted(self.counts.items())
+        )
+        failed = bool(self.counts.get("failed"))
         header = Table.grid(padding=(0, 1))
         header.add_row(
-            ProgressBar(total=max(self.total, 1), completed=self.done, width=40),
+            # neutral while it runs (rich's default reads as an error); red only for failures
+            ProgressBar(
+                total=max(self.total, 1),
+                completed=self.done,
+                width=40,
+                complete_style="blue",
+                finished_style="red" if failed else "green",
+            ),
             f"{self.done}/{self.total}",
             counts,
         )

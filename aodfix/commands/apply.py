@@ -11,29 +11,44 @@ from aodfix.commands.jobs import batch_jobs
 from aodfix.commands.summary import print_summary
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
-from aodfix.progress import progress_for
+from aodfix.progress import JsonProgress, progress_for
 from aodfix.selection.model import selection_path
-from aodfix.settings.services import Settings
+from aodfix.settings.services import DEFAULT_AOD_URL, Settings
 
 
-@click.command("apply")
+@click.command(
+    "apply",
+    epilog=f"AOD_API_URL defaults to {DEFAULT_AOD_URL} (a local AoD dev server);"
+    " AOD_API_TOKEN, AOD_AGENT_ID (or `agent:`) and GITHUB_TOKEN as in the README's"
+    " Environment table.",
+)
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Run sessions and verify patches; push nothing.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 1000), help="Sessions at once (default: manifest)."
 )
-@click.option("--only", multiple=True, metavar="OWNER/NAME", help="Run only these repositories.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="OWNER/NAME",
+    help="Run only these repositories (repeat the flag, separate with commas, or @FILE).",
+)
 @click.option(
     "--report-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("aodfix-report"),
     show_default=True,
-    help="Where report.json, report.md and the state file go.",
+    help="Where report.html, report.json, report.md, the transcripts and the state file go.",
 )
 @click.option("--resume", is_flag=True, help="Skip repositories that already ended well.")
 @click.option("--shard", metavar="I/N", help="Run only shard I of N (for an Actions matrix).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
-@click.option("--json", "as_json", is_flag=True, help="Print progress as JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the final summary (not with --json).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print progress as JSON lines, ending with a summary event (not with --quiet).",
+)
 def command(
     manifest_path: str,
     dry_run: bool,
@@ -46,6 +61,8 @@ def command(
     as_json: bool,
 ) -> int:
     """Apply the manifest's fix to every repository and open or update one PR each."""
+    if quiet and as_json:  # either would silently win: say so before anything runs
+        raise click.UsageError("--quiet and --json cannot be used together")
     manifest = load_manifest(manifest_path)
     # Without selectors a wrong --only or template is said before any setting is read.
     jobs = None if manifest.selectors else expand(manifest, only=only)
@@ -81,7 +98,10 @@ def command(
             resume=resume,
             progress=progress,
             selection=selection,
+            whole_batch=not only and shard is None,  # a partial run cannot tell who left
         )
-    if not as_json:
+    if as_json:
+        JsonProgress().summary(result.report, result.paths, result.exit_code)
+    else:
         print_summary(result.report, result.paths)
     return result.exit_code

@@ -17,9 +17,18 @@ from aodfix.progress import progress_for
 from aodfix.settings.environment import environment
 from aodfix.settings.services import Settings
 
+STOP_NOTE = (
+    "The emulators stop when the demo exits: the pull request links below stop working"
+    " with them. Run `aodfix demo --keep` to keep them running."
+)
+
 
 @click.command("demo")
-@click.option("--keep", is_flag=True, help="Leave the emulators running afterwards.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Leave the emulators running afterwards (until Ctrl-C), so the PR links keep working.",
+)
 @click.option(
     "--report-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -55,6 +64,8 @@ def command(keep: bool, report_dir: Path, data_dir: Path | None, quiet: bool) ->
                 progress=progress,
             )
         click.echo("")
+        if not keep:  # said before the links, which look as if they would keep working
+            click.echo(STOP_NOTE)
         print_summary(result.report, result.paths, totals=False, every=True)
         if keep:
             click.echo("\nThe emulators keep running. To point aodfix at them:\n")

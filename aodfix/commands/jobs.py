@@ -7,17 +7,28 @@ when an organisation gained repositories meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import requests
+from github import GithubException
 
-from aodfix.forge.github_client import GitHubGateway, GitHubSettings
-from aodfix.manifest import Manifest
+from aodfix.errors import ConfigurationError
+from aodfix.forge.github_client import (
+    GitHubGateway,
+    GitHubRateLimited,
+    GitHubSettings,
+    github_reason,
+)
+from aodfix.forge.preflight import check_github
+from aodfix.manifest import Manifest, load_manifest
 from aodfix.plan import RepoJob, expand
 from aodfix.redact import redact
 from aodfix.selection.expand import select_repositories
 from aodfix.selection.model import Selection, load_selection, save_selection
+from aodfix.settings.services import Settings
 
 
 def batch_jobs(
@@ -49,3 +60,28 @@ def batch_jobs(
         if stored is not None:
             save_selection(stored, selection)
     return expand(manifest, only=only, selection=selection), selection
+
+
+@contextmanager
+def batch_on_github(
+    manifest_path: str, only: Iterable[str]
+) -> Iterator[tuple[Manifest, list[RepoJob], GitHubGateway]]:
+    """The manifest, its runnable jobs and a gateway, for the commands that work on the
+    batch's PRs; GitHub trouble that stops the whole command is one line, exit 2."""
+    manifest = load_manifest(manifest_path)
+    settings = Settings.for_github().github
+    listed, _ = batch_jobs(manifest, settings, only=only)
+    jobs = [job for job in listed if not job.skip]
+    check_github(settings, jobs[0].repository if jobs else None)  # a refused token: one line
+    gateway = GitHubGateway(settings)
+    try:
+        yield manifest, jobs, gateway
+    except GithubException as exc:
+        reason = github_reason(exc)
+        raise ConfigurationError(f"GitHub refused a request for the batch: {reason}") from None
+    except (ValueError, GitHubRateLimited) as exc:
+        raise ConfigurationError(str(exc)) from None
+    except requests.RequestException as exc:
+        raise ConfigurationError(f"cannot reach GitHub ({type(exc).__name__})") from None
+    finally:
+        gateway.close()

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aodfix.commands.jobs import batch_jobs
+from aodfix.commands.summary import plural
 from aodfix.manifest import load_manifest
 from aodfix.plan import RepoJob, expand, shard_matrix
 from aodfix.redact import redact
@@ -21,7 +22,12 @@ from aodfix.settings.services import Settings
 
 @click.command("plan")
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
-@click.option("--only", multiple=True, metavar="OWNER/NAME", help="Plan only these repositories.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="OWNER/NAME",
+    help="Plan only these repositories (repeat the flag, separate with commas, or @FILE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
 @click.option(
     "--shards",
@@ -52,7 +58,8 @@ def command(manifest_path: str, only: tuple[str, ...], as_json: bool, shards: in
     console = Console(soft_wrap=False)
     if not console.is_terminal:
         console.width = 200
-    table = Table(title=f"{manifest.name}: {len(jobs)} repositories", title_justify="left")
+    title = f"{manifest.name}: {plural(len(jobs), 'repository')}"
+    table = Table(title=title, title_justify="left")
     for column in ("repository", "base", "branch"):
         table.add_column(column, no_wrap=True)
     for column in ("title", "labels", "reviewers", "run"):

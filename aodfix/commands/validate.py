@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import click
 
+from aodfix.commands.summary import plural
 from aodfix.manifest import ManifestError, Problem, load_manifest
 from aodfix.plan import expand
 
 
 @click.command("validate")
-@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument(
+    "manifests", metavar="MANIFEST…", nargs=-1, required=True, type=click.Path(dir_okay=False)
+)
 def command(manifests: tuple[str, ...]) -> None:
     """Check manifests: exit 0 when all are valid, 2 otherwise (one line per problem)."""
     problems: list[Problem] = []  # of every manifest, printed once all are read
@@ -24,7 +27,8 @@ def command(manifests: tuple[str, ...]) -> None:
             click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}", err=True)
         active = sum(1 for job in jobs if not job.skip)
         selectors = len(manifest.selectors)
-        found = f", {selectors} selector{'' if selectors == 1 else 's'}" if selectors else ""
-        click.echo(f"{path}: ok ({active} repositories, {len(jobs) - active} skipped{found})")
+        found = f", {plural(selectors, 'selector')}" if selectors else ""
+        listed = plural(active, "repository")
+        click.echo(f"{path}: ok ({listed}, {len(jobs) - active} skipped{found})")
     if problems:
         raise ManifestError(problems)

@@ -236,3 +236,16 @@ def github_reason(exc: GithubException) -> str:
         if isinstance(e, dict)
     ]
     return f"HTTP {exc.status}: {message}" + (f" ({'; '.join(details)})" if details else "")
+
+
+_REASONS = {
+    401: "token refused",
+    403: "token not allowed to read the repository",
+    404: "repository not found (or the token cannot see it)",
+}
+
+
+def readable_reason(exc: GithubException) -> str:
+    """GitHub's refusal of a repository read as a person names it ("repository not found",
+    not "HTTP 404: Not Found"); a status without a name keeps GitHub's own words."""
+    return _REASONS.get(exc.status) or github_reason(exc)

@@ -54,7 +54,7 @@ def open_pull_request(
         base=repository.base,
         title=job.title,
         body=body,
-        draft=job.draft,
+        draft=job.draft or manifest.rollout.ready_when_checks_pass,
         labels=job.labels,
         reviewers=job.reviewers,
         team_reviewers=job.team_reviewers,

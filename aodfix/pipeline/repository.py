@@ -19,6 +19,7 @@ from aodfix.pipeline.agent import run_agent
 from aodfix.pipeline.checks import check_patch
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.judge import judge_change
+from aodfix.pipeline.obsolete import close_obsolete_pull
 from aodfix.pipeline.publish import publish
 from aodfix.pipeline.pull_request import open_pull_request
 from aodfix.pipeline.resolve import resolve
@@ -79,6 +80,9 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
         session = run_agent(context, resolved, since=trail.started, keep=trail.keep)
         agent = await trail.run(Stage.AGENT, session)
     if not agent.patch:
+        if resolved.branch_owner == "ours" and context.manifest.pull_request.close_obsolete:
+            closing = context.thread(close_obsolete_pull, context, resolved)
+            await trail.run(Stage.PULL_REQUEST, closing)
         return
     show(job.repository, "verifying")
     verdict = context.thread(check_verification, context, resolved, agent)

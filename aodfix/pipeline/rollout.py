@@ -24,6 +24,8 @@ class Costing(Protocol):
 
 class Rollout:
     def __init__(self, settings: RolloutSettings, *, dry_run: bool) -> None:
+        self.max_open = None if dry_run else settings.max_open
+        self.open_before = 0  # the batch's open PRs when the run started (for max_open)
         self.max_new = None if dry_run else settings.max_new
         self.max_cost_usd = None if dry_run else settings.max_cost_usd
         self._new = 0
@@ -31,7 +33,13 @@ class Rollout:
         self._running: list[Costing] = []
 
     def reserve_new_pull_request(self) -> None:
-        """Count one more repository that would open a new PR; deferred past ``max_new``."""
+        """Count one more repository that would open a new PR; deferred past ``max_open``
+        (with the PRs already open) or ``max_new``."""
+        if self.max_open is not None and self.open_before + self._new >= self.max_open:
+            raise RepositoryDeferred(
+                f"rollout.max_open: {self.max_open} pull requests of this batch are open;"
+                " merge or close some and run apply again"
+            )
         if self.max_new is not None and self._new >= self.max_new:
             raise RepositoryDeferred(
                 f"rollout.max_new: this run already started its {self.max_new} new pull"

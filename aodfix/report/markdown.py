@@ -19,7 +19,7 @@ def render_markdown(report: Report) -> str:
         lines += ["**The batch was interrupted**; repositories not finished are marked failed.", ""]
     counts = [f"{n} {Status(s).label}" for s, n in report.totals.items() if n]
     lines += [
-        f"{len(report.results)} repositories: " + (", ".join(counts) or "none") + ".",
+        f"{_repositories(len(report.results))}: " + (", ".join(counts) or "none") + ".",
         "",
         f"Started {report.started_at}, finished {report.finished_at or '-'}.",
         "",
@@ -37,6 +37,10 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _repositories(count: int) -> str:
+    return f"{count} repositor{'y' if count == 1 else 'ies'}"
+
+
 def _budget(report: Report) -> list[str]:
     if report.budget is None:
         return []
@@ -51,7 +55,8 @@ def _selection(report: Report) -> list[str]:
         return []
     total = len(report.selection.repositories())
     noun = "selector" if len(hits) == 1 else "selectors"
-    lines = [f"<details><summary>Selection: {len(hits)} {noun}, {total} repositories</summary>", ""]
+    found = _repositories(total)
+    lines = [f"<details><summary>Selection: {len(hits)} {noun}, {found}</summary>", ""]
     for hit in hits:
         query = escape_html(json.dumps(hit.selector, ensure_ascii=False))
         names = escape_html(", ".join(hit.repositories)) or "none"

@@ -28,6 +28,7 @@ class Status(StrEnum):
     DRY_RUN = "dry_run"
     FAILED = "failed"
     SKIPPED = "skipped"
+    PR_CLOSED = "pr_closed"  # its PR closed: the change is no longer needed or wanted
     DEFERRED = "deferred"  # held back by the rollout limits before its session; runs later
 
     @property
@@ -50,6 +51,7 @@ _LABELS = {
     Status.FAILED: "failed",
     Status.SKIPPED: "skipped",
     Status.DEFERRED: "deferred",
+    Status.PR_CLOSED: "PR closed",
 }
 
 

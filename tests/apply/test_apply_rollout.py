@@ -53,3 +53,27 @@ def test_a_budget_stops_new_sessions_and_defers_the_rest(make_stack: MakeStack) 
     assert spent["limit_usd"] == budget
     assert spent["spent_usd"] == round(created * COST, 6)
     assert list(stack.aod.stats.undeleted) == []
+
+
+def test_max_open_keeps_the_open_prs_under_the_limit_as_they_merge(
+    make_stack: MakeStack,
+) -> None:
+    stack = make_stack({"default": FIX})
+    for name in NAMES:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(NAMES, concurrency=4, rollout={"max_open": 5})
+
+    first = stack.apply(manifest)
+    statuses = first.statuses()
+    opened = sorted(n for n, s in statuses.items() if s == "pr_opened")
+    assert len(opened) == 5 and list(statuses.values()).count("deferred") == 7
+    assert stack.aod.stats.created == 5
+    for name in opened[:2]:
+        (pull,) = stack.github.pull_requests(name)
+        stack.github.merge_pull(name, pull.number)
+
+    again = stack.apply(manifest, "--resume")
+    statuses = again.statuses()
+    assert list(statuses.values()).count("pr_opened") == 7  # exactly two more
+    assert list(statuses.values()).count("deferred") == 5
+    assert sum(1 for p in stack.github.pull_requests() if p.state == "open") == 5

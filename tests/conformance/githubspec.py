@@ -45,6 +45,9 @@ _REF = "^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/git/refs"
 EXCEPTIONS: dict[tuple[str, str, int], str] = {
     ("GET", _REF + "$", 200): "undocumented but served by GitHub; PyGithub's get_git_refs calls it",
     ("GET", _REF + "/(?P<ref>.+)$", 200): "undocumented but served by GitHub; PyGithub calls it",
+    ("GET", "^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/statuses/(?P<ref>[^/]+)$", 200): (
+        "undocumented but served by GitHub; PyGithub's Commit.get_statuses calls it"
+    ),
     ("GET", "^/app$", 401): "GitHub answers a bad JWT with 401; the description declares only 200",
     ("GET", "^/orgs/(?P<org>[^/]+)/installation$", 404): (
         "GitHub answers 404 for an account without the app; the description declares only 200"
@@ -66,6 +69,10 @@ EXCEPTIONS: dict[tuple[str, str, int], str] = {
     ),
     ("GET", "^/search/code$", 401): (
         "GitHub documents that code search requires authentication; no 401 is declared"
+    ),
+    ("POST", "^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/statuses/(?P<sha>[^/]+)$", 422): (
+        "GitHub answers a state other than error/failure/pending/success with 422; the "
+        "description declares only 201"
     ),
 }
 

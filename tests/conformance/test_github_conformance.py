@@ -65,6 +65,59 @@ def test_commit_status_and_check_answers_match(api: CheckedApi) -> None:
     api.call("GET", f"{REPO}/commits/{'0' * 40}", 422)
     api.call("GET", f"{REPO}/commits/{sha}/status", 200)
     api.call("GET", f"{REPO}/commits/{sha}/check-runs", 200)
+    api.emulator.set_status("acme/api", sha, "ci", "success", target_url="https://ci.example/1")
+    api.emulator.set_check("acme/api", sha, "build", "completed", "failure", title="Broken")
+    api.emulator.set_check("acme/api", sha, "test", "in_progress")
+    status = {"state": "pending", "context": "lint", "description": "Linting"}
+    api.call("POST", f"{REPO}/statuses/{sha}", 201, json=status)
+    api.call("POST", f"{REPO}/statuses/{sha}", 422, json={"state": "green"})
+    assert api.call("GET", f"{REPO}/commits/main/status", 200).json()["state"] == "pending"
+    assert len(api.call("GET", f"{REPO}/commits/{sha}/statuses", 200).json()) == 2
+    assert len(api.call("GET", f"{REPO}/statuses/{sha}", 200).json()) == 2
+    runs = api.call("GET", f"{REPO}/commits/{sha}/check-runs", 200, params={"filter": "all"})
+    assert runs.json()["total_count"] == 2
+
+
+def test_branch_protection_answers_match(api: CheckedApi) -> None:
+    api.emulator.create_repository("acme/api")
+    protection = REPO + "/branches/main/protection"
+    api.call("GET", protection, 404)
+    api.emulator.protect_branch("acme/api", "main")
+    api.call("GET", protection, 200)
+    api.call("GET", protection + "/required_status_checks", 404)
+    api.emulator.protect_branch("acme/api", "main", required_checks=["ci"], required_approvals=2)
+    assert api.call("GET", protection, 200).json()["required_status_checks"]["contexts"] == ["ci"]
+    api.call("GET", protection + "/required_status_checks", 200)
+    api.call("GET", REPO + "/branches/main", 200)
+
+
+def test_review_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    api.emulator.add_token("ghp_alice", login="alice")
+    reviews = f"{REPO}/pulls/{number}/reviews"
+    api.call("POST", reviews, 422, json={"event": "APPROVE"})  # the author's own PR
+    review = api.call("POST", reviews, 200, json={"event": "APPROVE"}, token="ghp_alice").json()
+    body = {"event": "REQUEST_CHANGES", "body": "Not yet."}
+    api.call("POST", reviews, 200, json=body, token="ghp_alice")
+    api.call("GET", reviews, 200)
+    api.call("GET", f"{reviews}/{review['id']}", 200)
+    api.call("GET", f"{reviews}/999999", 404)
+
+
+def test_guarded_merge_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    merge = f"{REPO}/pulls/{number}/merge"
+    update = f"{REPO}/pulls/{number}/update-branch"
+    api.call("PUT", update, 422, json={})
+    api.emulator.commit_files("acme/api", "main", {"other.txt": "moved on\n"})
+    api.call("PUT", update, 422, json={"expected_head_sha": "0" * 40})
+    api.call("PUT", update, 202, json={})
+    api.emulator.protect_branch("acme/api", "main", required_checks=["ci"])
+    api.call("PUT", merge, 405, json={"merge_method": "squash"})
+    api.emulator.set_check("acme/api", "fix/typo", "ci")
+    api.call("PUT", merge, 409, json={"sha": "0" * 40})
+    api.call("PUT", merge, 422, json={"merge_method": "octopus"})
+    api.call("PUT", merge, 200, json={"merge_method": "squash"})
 
 
 def test_label_answers_match(api: CheckedApi) -> None:
@@ -199,12 +252,27 @@ def test_code_search_answers_match(api: CheckedApi) -> None:
     api.call("GET", "/search/code", 401, params={"q": "setuptools"}, anonymous=True)
 
 
+def test_issue_search_answers_match(api: CheckedApi) -> None:
+    number = _seed_pull(api)
+    api.call("POST", f"{REPO}/issues", 201, json={"title": "Broken", "body": "Fixes it."})
+    api.call("POST", f"{REPO}/issues/{number}/labels", 200, json={"labels": ["bot"]})
+    found = api.call(
+        "GET", "/search/issues", 200, params={"q": '"Fixes it" in:body is:pr org:acme label:bot'}
+    ).json()
+    assert [item["number"] for item in found["items"]] == [number]
+    api.call("GET", "/search/issues", 200, params={"q": "repo:acme/api is:issue is:open"})
+    api.call("GET", "/search/issues", 422, params={"q": "is:pr review:approved"})
+    api.call("GET", "/search/issues", 422, params={"q": "is:pr", "page": "11", "per_page": "100"})
+    api.call("GET", "/search/issues", 422)
+
+
 def test_spent_search_windows_answer_403(api: CheckedApi) -> None:
     _seed_selection(api)
     api.emulator.set_search_limits(SearchLimits(search=1, code_search=1))
     for path, q in (("/search/repositories", "org:acme"), ("/search/code", "setuptools")):
         api.call("GET", path, 200, params={"q": q})
         api.call("GET", path, 403, params={"q": q})
+    api.call("GET", "/search/issues", 403, params={"q": "org:acme is:pr"})
     assert api.call("GET", "/rate_limit", 200).json()["resources"]["code_search"]["remaining"] == 0
 
 

@@ -116,7 +116,7 @@ def test_report_command_rerenders(tmp_path: Path, report: Report) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     failed = runner.invoke(cli, ["report", str(bad)])
-    assert failed.exit_code == 1 and "not an aodfix report" in failed.output
+    assert failed.exit_code == 2 and "not an aodfix report" in failed.output
 
 
 def test_shard_reports_merge_into_one(tmp_path: Path, report: Report) -> None:
@@ -154,4 +154,4 @@ def test_shard_reports_merge_into_one(tmp_path: Path, report: Report) -> None:
     other = Report("another-batch", "x.yml", False, "t", "t", [])
     stray = write_reports(other, tmp_path / "stray")["json"]
     refused = CliRunner().invoke(cli, ["report", str(paths[0]), str(stray)])
-    assert refused.exit_code == 1 and "different batches" in refused.output
+    assert refused.exit_code == 2 and "different batches" in refused.output

@@ -6,6 +6,7 @@ it are private and may move.
 
 from aodfix.emulator.github.emulator import DEFAULT_LOGIN, DEFAULT_TOKEN, GitHubEmulator
 from aodfix.emulator.github.faults import Fault, Faults
+from aodfix.emulator.github.pulls import MergeRefused
 from aodfix.emulator.github.rate_limit import SearchLimits
 from aodfix.emulator.github.request_log import LoggedRequest
 from aodfix.emulator.github.seeding import RepositorySpec
@@ -19,6 +20,7 @@ __all__ = [
     "GitHubAppView",
     "GitHubEmulator",
     "LoggedRequest",
+    "MergeRefused",
     "PullRequestView",
     "RepositorySpec",
     "SearchLimits",

@@ -1,5 +1,5 @@
-"""The emulator's Starlette app: ``/api/v3/...`` is the REST API, ``/O/N/pull/N`` a PR
-page, everything else git smart HTTP.
+"""The emulator's Starlette app: ``/api/v3/...`` is the REST API, ``/api/graphql`` its
+GraphQL sliver, ``/O/N/pull/N`` a PR page, everything else git smart HTTP.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from starlette.routing import Route
 from aodfix.emulator.github import web_pages
 from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.git_http import serve_git
+from aodfix.emulator.github.graphql import GRAPHQL_PATH, GraphQLApi
 from aodfix.emulator.github.rest_pipeline import RestApi
 from aodfix.emulator.github.urls import API_PREFIX
 
@@ -21,6 +22,7 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 def build_app(context: EmulatorContext) -> Starlette:
     rest = RestApi(context)
+    graphql_api = GraphQLApi(context)
 
     async def api(request: Request) -> Response:
         body = await request.body()
@@ -32,6 +34,13 @@ def build_app(context: EmulatorContext) -> Starlette:
             request.url.query,
             request.headers.get("authorization"),
             body,
+        )
+        return Response(raw.body, status_code=raw.status, headers=raw.headers)
+
+    async def graphql(request: Request) -> Response:
+        body = await request.body()
+        raw = await run_in_threadpool(
+            graphql_api.handle, request.url.path, request.headers.get("authorization"), body
         )
         return Response(raw.body, status_code=raw.status, headers=raw.headers)
 
@@ -53,6 +62,7 @@ def build_app(context: EmulatorContext) -> Starlette:
 
     return Starlette(
         routes=[
+            Route(GRAPHQL_PATH, graphql, methods=["POST"]),
             Route(API_PREFIX, api, methods=_ALL_METHODS),
             Route(API_PREFIX + "/{path:path}", api, methods=_ALL_METHODS),
             Route("/{owner}/{name}/pull/{number:int}", pull_page, methods=["GET"]),

@@ -22,5 +22,6 @@ class EmulatorContext:
     faults: Faults
     log: RequestLog
     rate: RateWindow  # the core window
+    graphql_rate: RateWindow  # POST /api/graphql calls
     search_rate: SearchRate  # each token's search and code_search windows
     files: FileCache  # default-branch files, for code search and ``in:readme``

@@ -1,9 +1,11 @@
 """``GitHubEmulator``: the GitHub stand-in that tests and ``aodfix demo`` start and seed.
 
-It serves PyGithub at ``api_url`` (a GitHub Enterprise base URL) and git at
-``server_url/OWNER/NAME.git``, and gives its owner a Python API to seed repositories (one, or
-organisations of hundreds), register GitHub Apps and scoped tokens, arm faults, set search
-rate limits, and inspect what was asked (and with which token) and what pull requests exist.
+It serves PyGithub at ``api_url`` (a GitHub Enterprise base URL, GraphQL at
+``server_url/api/graphql``) and git at ``server_url/OWNER/NAME.git``, and gives its owner a
+Python API to seed repositories (one, or organisations of hundreds) and pull requests,
+protect branches, report checks and reviews, register GitHub Apps and scoped tokens, arm
+faults, set search rate limits, and inspect what was asked (and with which token) and what
+pull requests exist.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from aodfix.emulator.github import pulls
+from aodfix.emulator.github import checks, pulls
 from aodfix.emulator.github.access import LEVELS, Access, TokenGrant
 from aodfix.emulator.github.app import build_app
 from aodfix.emulator.github.apps import (
@@ -32,13 +34,23 @@ from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.faults import Faults
 from aodfix.emulator.github.rate_limit import RateWindow, SearchLimits, SearchRate
 from aodfix.emulator.github.request_log import LoggedRequest, RequestLog
-from aodfix.emulator.github.seeding import RepositorySpec, create_repositories
+from aodfix.emulator.github.seeding import (
+    PullSeed,
+    RepositorySpec,
+    as_utc,
+    create_repositories,
+    seed_pull_requests,
+)
+from aodfix.emulator.github.shapes import node_id
 from aodfix.emulator.github.store import (
     AccountKind,
+    BranchProtectionRecord,
+    CheckRunRecord,
     IssueRecord,
     PullRecord,
     RepositoryRecord,
     ReviewRecord,
+    StatusRecord,
     Store,
     split_full_name,
     utc_now,
@@ -52,6 +64,7 @@ DEFAULT_LOGIN = "aodfix-bot"
 
 RepositorySelection = Sequence[str] | Literal["all"]
 _SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
+_PERSON = ("Octo Human", "octo.human@example.com")
 
 
 class GitHubEmulator(Lifecycle):
@@ -91,6 +104,7 @@ class GitHubEmulator(Lifecycle):
             faults=Faults(),
             log=RequestLog(),
             rate=RateWindow(),
+            graphql_rate=RateWindow(resource="graphql"),
             search_rate=SearchRate(search_limits),
             files=FileCache(),
         )
@@ -230,15 +244,112 @@ class GitHubEmulator(Lifecycle):
         with self._context.store.lock:
             self._repo(full_name).archived = archived
 
-    def protect_branch(self, full_name: str, branch: str, protected: bool = True) -> None:
-        """Make pushes that update ``branch`` fail (GH006), as branch protection does."""
+    def protect_branch(
+        self,
+        full_name: str,
+        branch: str,
+        protected: bool = True,
+        *,
+        required_checks: Sequence[str] = (),
+        required_approvals: int = 0,
+        strict: bool = False,
+    ) -> None:
+        """Give ``branch`` a protection rule (replacing any): pushes that update it fail
+        (GH006), and PRs into it merge only once every ``required_checks`` name (a status
+        context or check-run name) passed and ``required_approvals`` reviewers approved with
+        none asking for changes; ``strict``: the head must contain the base tip too. An unmet
+        rule is ``mergeable_state`` "blocked" (or "behind") and a 405 on merge.
+        ``protected=False`` removes the rule."""
+        if required_approvals < 0:
+            raise ValueError("required_approvals cannot be negative")
         with self._context.store.lock:
             repo = self._repo(full_name)
-            branches = [b for b in repo.protected_branches if b != branch]
+            repo.protections.pop(branch, None)
             if protected:
-                branches.append(branch)
-            repo.protected_branches = branches
-            repo.bare.set_protected_branches(branches)
+                repo.protections[branch] = BranchProtectionRecord(
+                    tuple(dict.fromkeys(required_checks)), strict, required_approvals
+                )
+            repo.bare.set_protected_branches(repo.protected_branches)
+
+    def set_check(
+        self,
+        full_name: str,
+        ref: str,
+        name: str,
+        status: str = "completed",
+        conclusion: str | None = None,
+        *,
+        details_url: str | None = None,
+        title: str | None = None,
+        summary: str | None = None,
+    ) -> int:
+        """Report check run ``name`` on ``ref`` (a sha or branch) as a CI app would; a later
+        report of the same name is a re-run whose verdict replaces this one. A completed run
+        without a ``conclusion`` succeeded; an unfinished one has none. Returns its id."""
+        if status not in checks.CHECK_STATUSES:
+            raise ValueError(f"check run status {status!r} is not one of {checks.CHECK_STATUSES}")
+        if status == "completed":
+            conclusion = conclusion or "success"
+            if conclusion not in checks.CHECK_CONCLUSIONS:
+                raise ValueError(
+                    f"conclusion {conclusion!r} is not one of {checks.CHECK_CONCLUSIONS}"
+                )
+        elif conclusion is not None:
+            raise ValueError("only a completed check run has a conclusion")
+        store = self._context.store
+        with store.lock:
+            repo = self._repo(full_name)
+            now = utc_now()
+            run = CheckRunRecord(
+                id=store.next_id(),
+                head_sha=self._commit(repo, ref),
+                name=name,
+                status=status,
+                conclusion=conclusion,
+                started_at=now,
+                completed_at=now if status == "completed" else None,
+                details_url=details_url,
+                title=title,
+                summary=summary,
+            )
+            repo.check_runs.append(run)
+            return run.id
+
+    def set_status(
+        self,
+        full_name: str,
+        ref: str,
+        context: str,
+        state: str = "success",
+        *,
+        description: str | None = None,
+        target_url: str | None = None,
+    ) -> int:
+        """Report commit status ``context`` on ``ref`` (a sha or branch) as ``login``; the
+        newest status of a context is the one that counts. Returns its id."""
+        if state not in checks.STATUS_STATES:
+            raise ValueError(f"status state {state!r} is not one of {checks.STATUS_STATES}")
+        store = self._context.store
+        with store.lock:
+            repo = self._repo(full_name)
+            status = StatusRecord(
+                id=store.next_id(),
+                sha=self._commit(repo, ref),
+                context=context,
+                state=state,
+                creator=self.login,
+                created_at=utc_now(),
+                description=description,
+                target_url=target_url,
+            )
+            repo.statuses.append(status)
+            return status.id
+
+    def _commit(self, repo: RepositoryRecord, ref: str) -> str:
+        sha = repo.bare.resolve(ref)
+        if sha is None:
+            raise KeyError(f"{ref} names no commit in {repo.full_name}")
+        return sha
 
     def commit_files(
         self,
@@ -247,7 +358,7 @@ class GitHubEmulator(Lifecycle):
         files: Mapping[str, str | bytes | None],
         *,
         message: str = "Edit files",
-        author: tuple[str, str] = ("Octo Human", "octo.human@example.com"),
+        author: tuple[str, str] = _PERSON,
     ) -> str:
         """Commit on ``branch`` server-side, as a person pushing there would; None deletes.
 
@@ -279,8 +390,10 @@ class GitHubEmulator(Lifecycle):
         repositories: Sequence[str] | None = None,
         permissions: Mapping[str, str] | None = None,
         label: str | None = None,
+        login: str | None = None,
     ) -> str:
-        """Accept ``token`` as a personal token of ``login``; returns its log label.
+        """Accept ``token`` as a personal token of ``login`` (default: the emulator's own
+        account; another one is how a test reviews a PR as someone else); returns its label.
 
         With neither limit it is a classic token (full access, as the constructor's). With
         ``repositories`` (full names) or ``permissions`` ({"contents": "read", ...}; None:
@@ -295,7 +408,7 @@ class GitHubEmulator(Lifecycle):
             token,
             TokenGrant(
                 label=label,
-                login=self.login,
+                login=login or self.login,
                 kind="fine_grained" if limited else "classic",
                 repositories=None if repositories is None else _full_names(repositories),
                 permissions=None if permissions is None else _checked(permissions),
@@ -422,28 +535,126 @@ class GitHubEmulator(Lifecycle):
                 for record, pull in sorted(repo.pulls(), key=lambda pair: pair[0].number)
             ]
 
-    def merge_pull(self, full_name: str, number: int) -> str:
-        """Merge PR ``number`` as a maintainer would; returns the merge commit sha."""
-        with self._context.store.lock:
-            repo = self._repo(full_name)
-            record = repo.issues.get(number)
-            if record is None or record.pull is None:
-                raise KeyError(f"no pull request #{number} in {full_name}")
-            return pulls.merge(repo, record, record.pull, merger=self.login)
+    def seed_pull_requests(
+        self,
+        repositories: str | Sequence[str],
+        *,
+        count: int | None = None,
+        branch: str = "aodfix/change",
+        title: str = "Apply a change",
+        body: str | None = None,
+        files: Mapping[str, str | bytes] | None = None,
+        message: str = "Apply a change",
+        draft: bool = False,
+        first_created: datetime | None = None,
+        created_every: timedelta = timedelta(0),
+    ) -> dict[str, int]:
+        """Open the same PR (a commit changing ``files`` on ``branch``, by ``login``) in
+        each repository, or in the first ``count`` repositories of an owner by name; fast
+        (300 in a tenth of a second) for repositories seeded alike. ``first_created`` and
+        ``created_every`` date them for burndown charts. The commit is not aodfix's unless
+        ``message`` carries its ``Aodfix-Batch: NAME`` trailer. Returns the PR number by
+        full name."""
+        store = self._context.store
+        with store.lock:
+            if isinstance(repositories, str):
+                owner = repositories.lower()
+                repos = [r for r in store.all() if r.owner.lower() == owner]
+                repos.sort(key=lambda repo: repo.name.lower())
+            else:
+                repos = [self._repo(name) for name in repositories]
+            seed = PullSeed(
+                branch=branch,
+                title=title,
+                body=body,
+                files=files if files is not None else {"CHANGE.md": f"{title}\n"},
+                message=message,
+                author=("aodfix", "aodfix@users.noreply.github.invalid"),
+                user=self.login,
+                draft=draft,
+                first_created=first_created,
+                created_every=created_every,
+            )
+            return seed_pull_requests(store, repos[:count], seed)
 
-    def add_review(self, full_name: str, number: int, login: str, state: str = "APPROVED") -> None:
-        """Submit a review on PR ``number`` as ``login`` (APPROVED, CHANGES_REQUESTED, …)."""
+    def merge_pull(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        method: str = "merge",
+        bypass_protection: bool = True,
+        merged_at: datetime | None = None,
+    ) -> str:
+        """Merge PR ``number`` as a maintainer would (an administrator: the base's protection
+        does not stop it unless ``bypass_protection=False``); ``merged_at`` back-dates it.
+        Returns the merge commit sha; raises ``MergeRefused`` as the REST API answers."""
         with self._context.store.lock:
             repo = self._repo(full_name)
-            record = repo.issues.get(number)
-            if record is None or record.pull is None:
-                raise KeyError(f"no pull request #{number} in {full_name}")
-            pull = record.pull
-            head = repo.bare.resolve(f"refs/heads/{pull.head_ref}") or pull.head_sha
-            review = ReviewRecord(self._context.store.next_id(), login, state, "", head, utc_now())
-            pull.reviews.append(review)
-            if login in pull.requested_reviewers:
-                pull.requested_reviewers.remove(login)
+            record, pull = self._pull(repo, number)
+            sha = pulls.merge(
+                repo,
+                record,
+                pull,
+                merger=self.login,
+                method=method,
+                enforce_protection=not bypass_protection,
+            )
+            if merged_at is not None:
+                pull.merged_at = record.closed_at = record.updated_at = as_utc(merged_at)
+            return sha
+
+    def add_review(
+        self, full_name: str, number: int, login: str, state: str = "APPROVED", body: str = ""
+    ) -> int:
+        """Submit a review on PR ``number`` as ``login`` (APPROVED, CHANGES_REQUESTED,
+        COMMENTED or DISMISSED) on the head as it is now; returns the review id."""
+        if state not in pulls.REVIEW_STATES:
+            raise ValueError(f"review state {state!r} is not one of {pulls.REVIEW_STATES}")
+        store = self._context.store
+        with store.lock:
+            repo = self._repo(full_name)
+            record, pull = self._pull(repo, number)
+            head = pulls.head_sha(repo, record, pull)
+            review = ReviewRecord(store.next_id(), login, state, body, head, utc_now())
+            pulls.add_review(pull, review)
+            return review.id
+
+    def make_conflict(self, full_name: str, number: int) -> str:
+        """Commit to PR ``number``'s base, editing every file the PR changes differently,
+        so that the PR no longer merges (``mergeable`` false, "dirty"); returns the new base
+        tip."""
+        with self._context.store.lock:
+            repo = self._repo(full_name)
+            record, pull = self._pull(repo, number)
+            head = pulls.head_sha(repo, record, pull)
+            base = pulls.base_sha(repo, pull)
+            paths = repo.bare.changed_paths(base, head)
+            if not paths:
+                raise ValueError(f"{full_name}#{number} changes no file to conflict with")
+            edit = f"Edited on {pull.base_ref} to conflict with #{number}\n"
+            tip = repo.bare.commit_files(
+                pull.base_ref,
+                dict.fromkeys(paths, edit),
+                message=f"Conflict with #{number}",
+                author=_PERSON,
+            )
+            if repo.bare.merge_tree(tip, head) is not None:  # pragma: no cover - git decides
+                raise ValueError(f"{full_name}#{number} still merges cleanly")
+            return tip
+
+    def delay_mergeability(self, full_name: str, number: int, reads: int = 1) -> None:
+        """The next ``reads`` reads of PR ``number`` answer ``mergeable: null`` and
+        ``mergeable_state: "unknown"``, as GitHub does while it is still computing them."""
+        with self._context.store.lock:
+            _, pull = self._pull(self._repo(full_name), number)
+            pull.unknown_reads = reads
+
+    def _pull(self, repo: RepositoryRecord, number: int) -> tuple[IssueRecord, PullRecord]:
+        record = repo.issues.get(number)
+        if record is None or record.pull is None:
+            raise KeyError(f"no pull request #{number} in {repo.full_name}")
+        return record, record.pull
 
     def _view(
         self, repo: RepositoryRecord, record: IssueRecord, pull: PullRecord
@@ -467,6 +678,8 @@ class GitHubEmulator(Lifecycle):
             comments=[comment.body for comment in record.comments],
             html_url=self._context.urls.pull_html(repo.full_name, record.number),
             merge_commit_sha=pull.merge_commit_sha,
+            node_id=node_id("PR", pull.id),
+            reviews=[(review.user, review.state) for review in pull.reviews],
         )
 
     # -- request log ---------------------------------------------------------------------------
@@ -481,8 +694,13 @@ class GitHubEmulator(Lifecycle):
         return [entry for entry in self.requests if entry.kind == "rest"]
 
     def rest_writes(self) -> list[LoggedRequest]:
-        """REST calls that change something (POST/PATCH/PUT/DELETE): what GitHub throttles."""
+        """Calls that change something (REST POST/PATCH/PUT/DELETE, GraphQL mutations): what
+        GitHub throttles."""
         return [entry for entry in self.requests if entry.is_write]
+
+    def graphql_calls(self) -> list[LoggedRequest]:
+        """``POST /api/graphql`` calls (also counted among ``rest_writes``: all mutations)."""
+        return [entry for entry in self.requests if entry.kind == "graphql"]
 
     def git_requests(self) -> list[LoggedRequest]:
         return [entry for entry in self.requests if entry.kind == "git"]

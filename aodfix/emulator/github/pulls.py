@@ -1,24 +1,41 @@
 """Pull-request rules that both the REST API and the emulator's Python API apply.
 
 Branch tips are read from the bare repository when asked, never cached while a PR is open,
-so a push is visible in the very next ``GET /pulls/N`` as it is on GitHub.
+so a push is visible in the very next ``GET /pulls/N`` as it is on GitHub. Mergeability is
+git's answer (``merge-tree``) plus the base branch's protection: required checks and
+approvals (``checks``, the PR's reviews).
 """
 
 from __future__ import annotations
 
+from aodfix.emulator.github import checks
 from aodfix.emulator.github.git_repos import DiffStats
 from aodfix.emulator.github.shapes import PullDetail
-from aodfix.emulator.github.store import IssueRecord, PullRecord, RepositoryRecord, utc_now
+from aodfix.emulator.github.store import (
+    BranchProtectionRecord,
+    IssueRecord,
+    PullRecord,
+    RepositoryRecord,
+    ReviewRecord,
+    utc_now,
+)
 
 _NO_SHA = "0" * 40
+PROTECTION_DOCS = "https://docs.github.com/articles/about-protected-branches"
+NOT_MERGEABLE = "Pull Request is not mergeable"
+BEHIND = "Head branch is not up to date with the base branch"
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
+# Reviews whose latest word per reviewer decides the PR's review state (COMMENTED does not).
+_DECIDING_REVIEWS = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 
 
 class MergeRefused(Exception):
     """The pull request cannot be merged; ``status`` is GitHub's answer code for it."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, docs: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.docs = docs
 
 
 def head_sha(repo: RepositoryRecord, record: IssueRecord, pull: PullRecord) -> str:
@@ -51,9 +68,85 @@ def detail(repo: RepositoryRecord, record: IssueRecord, pull: PullRecord) -> Pul
     commits = repo.bare.count_commits(base, head)
     if record.state != "open":
         return PullDetail(None, "unknown", commits, *_counts(stats))
+    if pull.unknown_reads > 0:  # GitHub is still computing it (a test asked for this)
+        pull.unknown_reads -= 1
+        return PullDetail(None, "unknown", commits, *_counts(stats))
     mergeable = repo.bare.merge_tree(base, head) is not None
-    state = "dirty" if not mergeable else "draft" if pull.draft else "clean"
+    state = mergeable_state(repo, pull, head, base, mergeable=mergeable)
     return PullDetail(mergeable, state, commits, *_counts(stats))
+
+
+def mergeable_state(
+    repo: RepositoryRecord, pull: PullRecord, head: str, base: str, *, mergeable: bool
+) -> str:
+    """GitHub's ``mergeable_state`` of an open PR, first rule that applies: ``draft``,
+    ``dirty`` (conflicts), ``blocked`` (the base's protection is not satisfied), ``behind``
+    (a strict protection and the base moved on), ``unstable`` (a check that is not required
+    has not passed), else ``clean``."""
+    if pull.draft:
+        return "draft"
+    if not mergeable:
+        return "dirty"
+    protection = repo.protections.get(pull.base_ref)
+    if protection_refusal(repo, pull, head, protection) is not None:
+        return "blocked"
+    if is_behind(repo, head, base, protection):
+        return "behind"
+    required = set(protection.required_checks) if protection else set()
+    outcomes = checks.outcomes(repo, head)
+    if any(outcome != "passed" for name, outcome in outcomes.items() if name not in required):
+        return "unstable"
+    return "clean"
+
+
+def add_review(pull: PullRecord, review: ReviewRecord) -> None:
+    """Record a submitted review; it answers the reviewer's pending review request."""
+    pull.reviews.append(review)
+    pull.requested_reviewers = [
+        login for login in pull.requested_reviewers if login.lower() != review.user.lower()
+    ]
+
+
+def review_tally(pull: PullRecord) -> tuple[int, bool]:
+    """Approvals, and whether changes are requested, from each reviewer's latest verdict."""
+    latest: dict[str, str] = {}
+    for review in pull.reviews:
+        if review.state in _DECIDING_REVIEWS:
+            latest[review.user.lower()] = review.state
+    approvals = sum(1 for state in latest.values() if state == "APPROVED")
+    return approvals, "CHANGES_REQUESTED" in latest.values()
+
+
+def protection_refusal(
+    repo: RepositoryRecord, pull: PullRecord, head: str, protection: BranchProtectionRecord | None
+) -> str | None:
+    """GitHub's 405 message when the base's protection is not satisfied, or None."""
+    if protection is None:
+        return None
+    outcomes = checks.outcomes(repo, head)
+    unmet = [name for name in protection.required_checks if outcomes.get(name) != "passed"]
+    if len(unmet) == 1:
+        verb = "is failing" if outcomes.get(unmet[0]) == "failed" else "is expected"
+        return f'Required status check "{unmet[0]}" {verb}.'
+    if unmet:
+        total = len(protection.required_checks)
+        return f"{len(unmet)} of {total} required status checks are expected."
+    if protection.required_approvals:
+        approvals, changes_requested = review_tally(pull)
+        if changes_requested:
+            return "Changes were requested by a reviewer with write access."
+        if approvals < protection.required_approvals:
+            count = protection.required_approvals
+            reviews = "review is" if count == 1 else "reviews are"
+            return f"At least {count} approving {reviews} required by reviewers with write access."
+    return None
+
+
+def is_behind(
+    repo: RepositoryRecord, head: str, base: str, protection: BranchProtectionRecord | None
+) -> bool:
+    """Whether a strict protection wants the head updated with the base first."""
+    return bool(protection and protection.strict and not repo.bare.is_ancestor(base, head))
 
 
 def _counts(stats: DiffStats) -> tuple[int, int, int]:
@@ -85,10 +178,15 @@ def merge(
     title: str | None = None,
     message: str | None = None,
     expected_head: str | None = None,
+    enforce_protection: bool = True,
 ) -> str:
-    """Merge the PR into its base as GitHub's merge button would; returns the new base tip."""
+    """Merge the PR into its base as GitHub's merge button would; returns the new base tip.
+
+    ``enforce_protection=False`` is an administrator's merge, which the base's required
+    checks and reviews do not stop (conflicts and drafts still do).
+    """
     if pull.merged or record.state != "open":
-        raise MergeRefused(405, "Pull Request is not mergeable")
+        raise MergeRefused(405, NOT_MERGEABLE)
     if pull.draft:
         raise MergeRefused(405, "Pull Request is still a draft")
     head = head_sha(repo, record, pull)
@@ -99,7 +197,13 @@ def merge(
         raise MergeRefused(422, f"Base branch {pull.base_ref} does not exist")
     tree = repo.bare.merge_tree(base, head)
     if tree is None:
-        raise MergeRefused(405, "Pull Request is not mergeable")
+        raise MergeRefused(405, NOT_MERGEABLE)
+    protection = repo.protections.get(pull.base_ref) if enforce_protection else None
+    refusal = protection_refusal(repo, pull, head, protection)
+    if refusal is None and is_behind(repo, head, base, protection):
+        refusal = BEHIND
+    if refusal is not None:
+        raise MergeRefused(405, refusal, docs=PROTECTION_DOCS)
     if method == "merge":
         subject = title or f"Merge pull request #{record.number} from {repo.owner}/{pull.head_ref}"
         parents = [base, head]
@@ -119,4 +223,27 @@ def merge(
     record.state = "closed"
     record.closed_at = now
     record.updated_at = now
+    return sha
+
+
+def update_branch(
+    repo: RepositoryRecord, record: IssueRecord, pull: PullRecord, *, expected_head: str | None
+) -> str:
+    """Merge the base into the head branch, as "Update branch" does; returns the new head."""
+    if record.state != "open":
+        raise MergeRefused(422, "Pull request is closed")
+    head = head_sha(repo, record, pull)
+    if expected_head is not None and expected_head != head:
+        raise MergeRefused(422, "expected head sha didn't match current head ref.")
+    base = repo.bare.resolve(f"refs/heads/{pull.base_ref}")
+    if base is None or repo.bare.is_ancestor(base, head):
+        raise MergeRefused(422, "There are no new commits on the base branch.")
+    tree = repo.bare.merge_tree(head, base)
+    if tree is None:
+        raise MergeRefused(422, "merge conflict between base and head")
+    text = f"Merge branch '{pull.base_ref}' into {pull.head_ref}\n"
+    sha = repo.bare.commit_tree(tree, [head, base], text)
+    if not repo.bare.update_ref(f"refs/heads/{pull.head_ref}", sha, head):
+        raise MergeRefused(422, "expected head sha didn't match current head ref.")
+    pull.head_sha = sha
     return sha

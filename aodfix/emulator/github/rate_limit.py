@@ -1,8 +1,9 @@
 """The rate-limit windows reported in every REST response's ``X-RateLimit-*`` headers.
 
 aodfix reads these headers to pace itself, so the emulator counts calls as GitHub does: the
-``core`` window (5,000 per hour, one for the whole emulator) and, per token, the ``search``
-and ``code_search`` windows (30 and 10 per minute), which refuse calls once spent.
+``core`` window (5,000 per hour, one for the whole emulator), the ``graphql`` one (counted
+per call rather than in GitHub's query points), and, per token, the ``search`` and
+``code_search`` windows (30 and 10 per minute), which refuse calls once spent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 WINDOW_SECONDS = 3600
-RateResource = Literal["core", "search", "code_search"]
+RateResource = Literal["core", "search", "code_search", "graphql"]
 SearchResource = Literal["search", "code_search"]
 
 

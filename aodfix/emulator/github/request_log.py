@@ -15,7 +15,7 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    kind: Literal["rest", "git", "web"]
+    kind: Literal["rest", "git", "web", "graphql"]
     method: str
     path: str  # as requested: "/api/v3/repos/o/r/pulls", "/o/r.git/git-receive-pack", ...
     status: int
@@ -24,7 +24,9 @@ class LoggedRequest:
 
     @property
     def is_write(self) -> bool:
-        return self.kind == "rest" and self.method in WRITE_METHODS
+        """A REST call that changes something, or a GraphQL call (the emulator serves only
+        mutations there)."""
+        return (self.kind == "rest" and self.method in WRITE_METHODS) or self.kind == "graphql"
 
     @property
     def is_push(self) -> bool:

@@ -18,11 +18,13 @@ from urllib.parse import parse_qsl
 
 from aodfix.emulator.github import (
     rest_apps,
+    rest_checks,
     rest_issues,
     rest_listings,
     rest_pulls,
     rest_repos,
     rest_search,
+    rest_search_issues,
     shapes,
 )
 from aodfix.emulator.github.access import BAD_JWT, NOT_FOR_INTEGRATIONS, Caller
@@ -54,12 +56,14 @@ class RawResponse:
 
 def build_router() -> Router:
     router = Router()
+    rest_checks.register(router)  # before rest_repos: /commits/{ref} would swallow its paths
     rest_repos.register(router)
     rest_pulls.register(router)
     rest_issues.register(router)
     rest_apps.register(router)
     rest_listings.register(router)
     rest_search.register(router)
+    rest_search_issues.register(router)
     return router
 
 

@@ -1,7 +1,9 @@
-"""REST endpoints for pull requests: list, create, read, edit, merge, review requests, commits.
+"""REST endpoints for pull requests: list, create, read, edit, merge, reviews, review
+requests, commits.
 
 Validation answers copy GitHub's (422 with ``errors``), because aodfix branches on them: a
-duplicate PR for the same head and base is "A pull request already exists for OWNER:BRANCH.".
+duplicate PR for the same head and base is "A pull request already exists for OWNER:BRANCH.",
+and a merge the base's protection forbids is 405 with GitHub's sentence for the reason.
 """
 
 from __future__ import annotations
@@ -16,7 +18,21 @@ from aodfix.emulator.github.rest_router import (
     not_found,
     validation_failed,
 )
-from aodfix.emulator.github.store import IssueRecord, PullRecord, RepositoryRecord, utc_now
+from aodfix.emulator.github.store import (
+    IssueRecord,
+    PullRecord,
+    RepositoryRecord,
+    ReviewRecord,
+    utc_now,
+)
+
+# A review's ``event`` and the state it leaves; without an event GitHub keeps a PENDING
+# draft review, which the emulator does not model (it answers 422).
+_REVIEW_EVENTS = {
+    "APPROVE": "APPROVED",
+    "REQUEST_CHANGES": "CHANGES_REQUESTED",
+    "COMMENT": "COMMENTED",
+}
 
 
 def register(router: Router) -> None:
@@ -28,8 +44,11 @@ def register(router: Router) -> None:
     router.add("PATCH", base + "/{number:int}", update_pull, permission=needs)
     router.add("GET", base + "/{number:int}/merge", is_merged, permission=needs)
     router.add("PUT", base + "/{number:int}/merge", merge_pull, permission="contents")
+    router.add("PUT", base + "/{number:int}/update-branch", update_branch, permission="contents")
     router.add("GET", base + "/{number:int}/commits", list_commits, permission=needs)
     router.add("GET", base + "/{number:int}/reviews", list_reviews, permission=needs)
+    router.add("POST", base + "/{number:int}/reviews", create_review, permission=needs)
+    router.add("GET", base + "/{number:int}/reviews/{review:int}", get_review, permission=needs)
     router.add(
         "GET", base + "/{number:int}/requested_reviewers", get_review_requests, permission=needs
     )
@@ -245,10 +264,24 @@ def merge_pull(call: RestCall) -> RestResult:
             expected_head=call.text("sha"),
         )
     except pulls.MergeRefused as refused:
-        raise RestError(refused.status, str(refused)) from None
+        docs = refused.docs or shapes.DOCS
+        raise RestError(refused.status, str(refused), docs=docs) from None
     return RestResult(
         200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
     )
+
+
+def update_branch(call: RestCall) -> RestResult:
+    """Merge the base into the head (202, as GitHub answers: it would run in the background)."""
+    repo = call.writable_repo()
+    record, pull = find_pull(call, repo)
+    try:
+        pulls.update_branch(repo, record, pull, expected_head=call.text("expected_head_sha"))
+    except pulls.MergeRefused as refused:
+        raise RestError(refused.status, str(refused)) from None
+    record.touch()
+    url = call.context.urls.pull_html(repo.full_name, record.number)
+    return RestResult(202, {"message": "Updating pull request branch.", "url": url})
 
 
 def list_commits(call: RestCall) -> RestResult:
@@ -265,6 +298,51 @@ def list_reviews(call: RestCall) -> RestResult:
     record, pull = find_pull(call, repo)
     urls = call.context.urls
     return call.paginate([shapes.review(urls, repo, record.number, r) for r in pull.reviews])
+
+
+def get_review(call: RestCall) -> RestResult:
+    repo = call.repo()
+    record, pull = find_pull(call, repo)
+    wanted = int(call.params["review"])
+    review = next((r for r in pull.reviews if r.id == wanted), None)
+    if review is None:
+        raise not_found()
+    return RestResult(200, shapes.review(call.context.urls, repo, record.number, review))
+
+
+def _unprocessable(reason: str) -> RestError:
+    """GitHub's terse 422 for reviews: the reasons are plain strings, not error objects."""
+    return RestError(422, "Unprocessable Entity", errors=[reason])
+
+
+def create_review(call: RestCall) -> RestResult:
+    """Submit a review at once (``event`` given); the reviewer's review request is fulfilled."""
+    repo = call.writable_repo()
+    record, pull = find_pull(call, repo)
+    assert call.viewer is not None  # writable_repo() requires a token
+    event = call.text("event")
+    if event is None:
+        raise _unprocessable("The GitHub emulator submits reviews at once: give an event")
+    state = _REVIEW_EVENTS.get(event)
+    if state is None:
+        raise validation_failed(
+            {"resource": "PullRequestReview", "field": "event", "code": "invalid"}
+        )
+    body = call.text("body") or ""
+    own = call.viewer.lower() == record.user.lower()
+    if own and state == "APPROVED":
+        raise _unprocessable("Can not approve your own pull request")
+    if own and state == "CHANGES_REQUESTED":
+        raise _unprocessable("Can not request changes on your own pull request")
+    if state != "APPROVED" and not body.strip():
+        raise _unprocessable("Body can't be blank")
+    commit = call.text("commit_id") or pulls.head_sha(repo, record, pull)
+    if repo.bare.resolve(commit) is None:
+        raise _unprocessable(f"Commit {commit} does not exist")
+    review = ReviewRecord(call.context.store.next_id(), call.viewer, state, body, commit, utc_now())
+    pulls.add_review(pull, review)
+    record.touch()
+    return RestResult(200, shapes.review(call.context.urls, repo, record.number, review))
 
 
 def get_review_requests(call: RestCall) -> RestResult:

@@ -1,5 +1,6 @@
 """REST endpoints about repositories and their git data: repo, topics, branches, refs,
-commits, statuses, labels, plus the account endpoints (``/user``, ``/rate_limit``).
+commits, labels, plus the account endpoints (``/user``, ``/rate_limit``). Checks, statuses
+and branch protection are in ``rest_checks``.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ def register(router: Router) -> None:
     router.add("POST", repo + "/git/refs", create_ref, permission="contents")
     router.add("PATCH", repo + "/git/refs/{ref:path}", update_ref, permission="contents")
     router.add("DELETE", repo + "/git/refs/{ref:path}", delete_ref, permission="contents")
-    router.add("GET", repo + "/commits/{ref:path}/status", combined_status, permission="statuses")
-    router.add("GET", repo + "/commits/{ref:path}/check-runs", check_runs, permission="checks")
     router.add("GET", repo + "/commits/{ref:path}", get_commit, permission="contents")
     router.add("GET", repo + "/labels", list_labels, permission=_ISSUES_OR_PULLS)
     router.add("GET", repo + "/labels/{name:path}", get_label, permission=_ISSUES_OR_PULLS)
@@ -68,7 +67,9 @@ def get_rate_limit(call: RestCall) -> RestResult:
     token = call.caller.label
     search = windows.window("search", token).count(0)
     code_search = windows.window("code_search", token).count(0)
-    return RestResult(200, shapes.rate_limit(call.context.rate.count(0), search, code_search))
+    graphql = call.context.graphql_rate.count(0)
+    core = call.context.rate.count(0)
+    return RestResult(200, shapes.rate_limit(core, search, code_search, graphql))
 
 
 # -- repository and branches -----------------------------------------------------------------
@@ -219,7 +220,8 @@ def delete_ref(call: RestCall) -> RestResult:
 # -- commits and their statuses ----------------------------------------------------------------
 
 
-def _commit_sha(call: RestCall, repo: RepositoryRecord) -> str:
+def commit_sha(call: RestCall, repo: RepositoryRecord) -> str:
+    """The commit the path's ``ref`` (a sha, branch or tag) names; 422 when none."""
     ref = call.params["ref"]
     sha = repo.bare.resolve(ref) if not ref.startswith("-") else None
     if sha is None:
@@ -229,21 +231,8 @@ def _commit_sha(call: RestCall, repo: RepositoryRecord) -> str:
 
 def get_commit(call: RestCall) -> RestResult:
     repo = call.repo()
-    info = repo.bare.commit(_commit_sha(call, repo))
+    info = repo.bare.commit(commit_sha(call, repo))
     return RestResult(200, shapes.commit(call.context.urls, repo, info))
-
-
-def combined_status(call: RestCall) -> RestResult:
-    """No CI runs here: the combined status is always an empty "pending"."""
-    repo = call.repo()
-    sha = _commit_sha(call, repo)
-    return RestResult(200, shapes.combined_status(call.context.urls, repo, sha, viewer=call.viewer))
-
-
-def check_runs(call: RestCall) -> RestResult:
-    repo = call.repo()
-    _commit_sha(call, repo)
-    return RestResult(200, {"total_count": 0, "check_runs": []})
 
 
 # -- labels ------------------------------------------------------------------------------------

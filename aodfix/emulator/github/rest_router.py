@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from aodfix.emulator.github import shapes
 from aodfix.emulator.github.access import Caller
 from aodfix.emulator.github.context import EmulatorContext
-from aodfix.emulator.github.rate_limit import RateResource
+from aodfix.emulator.github.rate_limit import SearchResource
 from aodfix.emulator.github.store import RepositoryRecord
 
 _DEFAULT_PER_PAGE = 30
@@ -32,7 +32,7 @@ class RestError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[shapes.Json] | None = None,
+        errors: list[shapes.Json] | list[str] | None = None,
         docs: str = shapes.DOCS,
     ) -> None:
         super().__init__(message)
@@ -162,6 +162,7 @@ def _int(value: str | None, default: int) -> int:
 
 Handler = Callable[[RestCall], RestResult]
 RouteAuth = Literal["token", "app"]
+RouteResource = Literal["core"] | SearchResource
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _PATTERNS = {None: r"[^/]+", "path": r".+", "int": r"[0-9]+"}
@@ -179,7 +180,7 @@ class Route:
     handler: Handler
     permissions: tuple[str, ...] = ()
     auth: RouteAuth = "token"
-    resource: RateResource = "core"  # the rate-limit window its calls count against
+    resource: RouteResource = "core"  # the rate-limit window its calls count against
 
 
 class Router:
@@ -196,7 +197,7 @@ class Router:
         *,
         permission: str | tuple[str, ...] = (),
         auth: RouteAuth = "token",
-        resource: RateResource = "core",
+        resource: RouteResource = "core",
     ) -> None:
         # Patterns are literal paths apart from their {params}, so no escaping is needed.
         regex = _PARAM.sub(lambda m: f"(?P<{m.group(1)}>{_PATTERNS[m.group(2)]})", pattern)

@@ -1,4 +1,6 @@
-"""``GET /search/repositories`` and ``GET /search/code``, over what the caller can see.
+"""``GET /search/repositories`` and ``GET /search/code``, over what the caller can see, and
+what every search endpoint shares (``rest_search_issues`` uses it): query parsing, the
+``org:``/``user:``/``repo:`` scope, the 1,000-result window and its pages.
 
 Results come in one stable order, which stands for GitHub's "best match": repositories by
 full name, files by repository then path; ``sort`` and ``order`` are accepted and ignored.
@@ -73,12 +75,12 @@ def register(router: Router) -> None:
     router.add("GET", "/search/code", search_code, resource="code_search")
 
 
-def _invalid(message: str) -> RestError:
+def invalid_query(message: str) -> RestError:
     error = {"message": message, "resource": "Search", "field": "q", "code": "invalid"}
     return RestError(422, "Validation Failed", errors=[error], docs=SEARCH_DOCS)
 
 
-def _query(call: RestCall, qualifiers: tuple[str, ...], what: str) -> Query:
+def parse_query(call: RestCall, qualifiers: tuple[str, ...], what: str) -> Query:
     text = call.query.get("q", "").strip()
     if not text:
         error = {"resource": "Search", "field": "q", "code": "missing"}
@@ -86,17 +88,20 @@ def _query(call: RestCall, qualifiers: tuple[str, ...], what: str) -> Query:
     try:
         return parse(text, qualifiers, what=what)
     except QueryError as exc:
-        raise _invalid(str(exc)) from None
+        raise invalid_query(str(exc)) from None
 
 
-def _answer(call: RestCall, total: int, items: list[shapes.Json]) -> RestResult:
+def answer(
+    call: RestCall, total: int, items: list[shapes.Json], *, issues: bool = False
+) -> RestResult:
+    """A page of results with ``Link`` up to the last page within the first 1,000."""
     page, per_page = call.page_request()
     last = max(1, -(-min(total, RESULT_CAP) // per_page))
     links = call.page_links(page, per_page, last)
-    return RestResult(200, shapes.search_results(total, items), links)
+    return RestResult(200, shapes.search_results(total, items, issues=issues), links)
 
 
-def _page(call: RestCall) -> slice:
+def page_window(call: RestCall) -> slice:
     """The results the page asks for; 422 when it starts past the first 1,000."""
     page, per_page = call.page_request()
     start = (page - 1) * per_page
@@ -140,7 +145,7 @@ def _scope(call: RestCall, query: Query) -> _Scope:
         else:
             known = store.account(value) is not None
         if not known:
-            raise _invalid(_UNSEARCHABLE)
+            raise invalid_query(_UNSEARCHABLE)
         kind = "repo" if qualifier.name == "repo" else "owner"
         sets.setdefault((kind, qualifier.negated), set()).add(value)
 
@@ -150,13 +155,15 @@ def _scope(call: RestCall, query: Query) -> _Scope:
     return _Scope(of("owner", False), of("repo", False), of("owner", True), of("repo", True))
 
 
-def _candidates(call: RestCall, query: Query) -> list[RepositoryRecord]:
+def candidates(call: RestCall, query: Query) -> list[RepositoryRecord]:
     scope = _scope(call, query)
     repos = [r for r in call.context.store.all() if call.sees(r) and scope.allows(r)]
     return sorted(repos, key=lambda r: r.full_name.lower())
 
 
-def _filters(query: Query, name: str, test: Callable[[str, str], bool]) -> Callable[[str], bool]:
+def value_filter(
+    query: Query, name: str, test: Callable[[str, str], bool]
+) -> Callable[[str], bool]:
     """A subject passes ``name:`` qualifiers when it meets one positive value (if any is
     given) and no negated one: repeated ``language:`` values are alternatives."""
     wanted = [q.value.lower() for q in query.named(name) if not q.negated]
@@ -170,6 +177,20 @@ def _filters(query: Query, name: str, test: Callable[[str, str], bool]) -> Calla
     return passes
 
 
+def in_fields(query: Query, allowed: frozenset[str], default: frozenset[str]) -> frozenset[str]:
+    """Where plain words are looked for: the ``in:`` fields (comma-separated, never
+    negated), or ``default`` without any."""
+    fields: set[str] = set()
+    for qualifier in query.named("in"):
+        if qualifier.negated:
+            raise QueryError("in: cannot be negated")
+        for field in qualifier.value.lower().split(","):
+            if field not in allowed:
+                raise QueryError(f"in:{field} is not one of {', '.join(sorted(allowed))}")
+            fields.add(field)
+    return frozenset(fields) or default
+
+
 def _terms_match(terms: Iterable[Term], texts: list[str]) -> bool:
     """Every plain word is in one of ``texts`` (lower case), no negated word in any."""
     return all(any(t.text in text for text in texts) != t.negated for t in terms)
@@ -179,19 +200,19 @@ def _terms_match(terms: Iterable[Term], texts: list[str]) -> bool:
 
 
 def search_repositories(call: RestCall) -> RestResult:
-    query = _query(call, _REPOSITORY_QUALIFIERS, "repository search")
-    window = _page(call)
+    query = parse_query(call, _REPOSITORY_QUALIFIERS, "repository search")
+    window = page_window(call)
     try:
         matches = _repository_matcher(call, query)
     except QueryError as exc:
-        raise _invalid(str(exc)) from None
-    found = [repo for repo in _candidates(call, query) if matches(repo)]
+        raise invalid_query(str(exc)) from None
+    found = [repo for repo in candidates(call, query) if matches(repo)]
     urls = call.context.urls
     items = [
         {**shapes.repository(urls, r, viewer=call.viewer, push=call.can_push(r)), "score": 1.0}
         for r in found[window]
     ]
-    return _answer(call, len(found), items)
+    return answer(call, len(found), items)
 
 
 def _repository_matcher(call: RestCall, query: Query) -> Callable[[RepositoryRecord], bool]:
@@ -204,8 +225,8 @@ def _repository_matcher(call: RestCall, query: Query) -> Callable[[RepositoryRec
     for value in visibility:
         if value not in ("public", "private"):
             raise QueryError(f"is:{value} is not supported by the GitHub emulator")
-    fields = _repository_fields(query)
-    language = _filters(query, "language", lambda subject, value: subject == value)
+    fields = in_fields(query, _REPOSITORY_FIELDS, _DEFAULT_REPOSITORY_FIELDS)
+    language = value_filter(query, "language", lambda subject, value: subject == value)
     topics = [(q.value.lower(), q.negated) for q in query.named("topic")]
     ranges = [(q.name, time_range(q.name, q.value), q.negated) for q in query.named("created")]
     ranges += [(q.name, time_range(q.name, q.value), q.negated) for q in query.named("pushed")]
@@ -229,19 +250,6 @@ def _repository_matcher(call: RestCall, query: Query) -> Callable[[RepositoryRec
         return not query.terms or _terms_match(query.terms, _repository_texts(call, repo, fields))
 
     return matches
-
-
-def _repository_fields(query: Query) -> frozenset[str]:
-    """Where plain words are looked for (``in:``); name, description and topics by default."""
-    fields: set[str] = set()
-    for qualifier in query.named("in"):
-        if qualifier.negated:
-            raise QueryError("in: cannot be negated")
-        for field in qualifier.value.lower().split(","):
-            if field not in _REPOSITORY_FIELDS:
-                raise QueryError(f"in:{field} is not name, description, topics or readme")
-            fields.add(field)
-    return frozenset(fields) or _DEFAULT_REPOSITORY_FIELDS
 
 
 def _repository_texts(call: RestCall, repo: RepositoryRecord, fields: frozenset[str]) -> list[str]:
@@ -285,17 +293,17 @@ def search_code(call: RestCall) -> RestResult:
             "code": "invalid",
         }
         raise RestError(401, "Requires authentication", errors=[error], docs=SEARCH_DOCS)
-    query = _query(call, _CODE_QUALIFIERS, "code search")
-    window = _page(call)
+    query = parse_query(call, _CODE_QUALIFIERS, "code search")
+    window = page_window(call)
     try:
         selects = _file_filter(query)
-        where = _code_fields(query)
+        where = in_fields(query, frozenset({"file", "path"}), frozenset({"file"}))
     except QueryError as exc:
-        raise _invalid(str(exc)) from None
+        raise invalid_query(str(exc)) from None
     if not any(not t.negated for t in query.terms) and not query.named("filename"):
-        raise _invalid("Code search needs at least one search term (or a filename: qualifier)")
+        raise invalid_query("Code search needs at least one search term (or a filename: qualifier)")
     found: list[tuple[RepositoryRecord, str, TreeFile]] = []
-    for repo in _candidates(call, query):
+    for repo in candidates(call, query):
         if repo.fork:
             continue
         head = repo.bare.branch_head(repo.default_branch)
@@ -308,17 +316,7 @@ def search_code(call: RestCall) -> RestResult:
         shapes.code_search_item(urls, repo, head, f.path, f.blob, viewer=call.viewer)
         for repo, head, f in found[window]
     ]
-    return _answer(call, len(found), items)
-
-
-def _code_fields(query: Query) -> frozenset[str]:
-    fields: set[str] = set()
-    for qualifier in query.named("in"):
-        for field in qualifier.value.lower().split(","):
-            if field not in ("file", "path") or qualifier.negated:
-                raise QueryError(f"in:{field} is not file or path")
-            fields.add(field)
-    return frozenset(fields) or frozenset({"file"})
+    return answer(call, len(found), items)
 
 
 def _file_filter(query: Query) -> Callable[[TreeFile], bool]:
@@ -326,10 +324,12 @@ def _file_filter(query: Query) -> Callable[[TreeFile], bool]:
     for qualifier in query.named("language"):
         if _language_of_name(qualifier.value) is None:
             raise QueryError(f"language:{qualifier.value} is not a language the emulator knows")
-    filename = _filters(query, "filename", lambda name, value: name == value)
-    extension = _filters(query, "extension", lambda name, ext: _extension(name) == ext.lstrip("."))
-    path = _filters(query, "path", _under)
-    language = _filters(
+    filename = value_filter(query, "filename", lambda name, value: name == value)
+    extension = value_filter(
+        query, "extension", lambda name, ext: _extension(name) == ext.lstrip(".")
+    )
+    path = value_filter(query, "path", _under)
+    language = value_filter(
         query, "language", lambda name, value: _language(name) == _language_of_name(value)
     )
 

@@ -4,6 +4,8 @@ Selection tests need organisations with hundreds of repositories. Initialising e
 several git processes, so every repository starts as a hard-linked copy of one initialised
 empty repository (``BareRepository.copy_of``) and only its content is imported; repositories
 with the same files, branch and history copy the first one whole, which costs no git at all.
+Campaign tests need hundreds of pull requests on them: the change commit is imported once
+per distinct base commit and its pack hard-linked into the others (``seed_pull_requests``).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
 from aodfix.emulator.github.store import (
     AccountKind,
+    IssueRecord,
+    PullRecord,
     RepositoryRecord,
     Store,
     split_full_name,
@@ -98,7 +102,7 @@ def create_repositories(store: Store, specs: Sequence[RepositorySpec], user: str
                 made[key] = (bare, sha)
             kind: AccountKind = "User" if owner.lower() == user.lower() else "Organization"
             account = store.add_account(owner, kind)
-            created = _utc(spec.created_at)
+            created = as_utc(spec.created_at)
             store.add(
                 RepositoryRecord(
                     id=store.next_id(),
@@ -114,11 +118,76 @@ def create_repositories(store: Store, specs: Sequence[RepositorySpec], user: str
                     fork=spec.fork,
                     topics=topics,
                     language=spec.language,
-                    pushed_at=_utc(spec.pushed_at) if spec.pushed_at else None,
+                    pushed_at=as_utc(spec.pushed_at) if spec.pushed_at else None,
                 )
             )
             shas.append(sha)
         return shas
+
+
+@dataclass(frozen=True)
+class PullSeed:
+    """The same pull request for many repositories: one commit changing ``files`` on
+    ``branch``, opened by ``user`` against each default branch, the first created at
+    ``first_created`` (default: now) and each next one ``created_every`` later."""
+
+    branch: str
+    title: str
+    body: str | None
+    files: Mapping[str, str | bytes]
+    message: str
+    author: tuple[str, str]
+    user: str
+    draft: bool = False
+    first_created: datetime | None = None
+    created_every: timedelta = timedelta(0)
+
+
+def seed_pull_requests(
+    store: Store, repos: Sequence[RepositoryRecord], seed: PullSeed
+) -> dict[str, int]:
+    """Open ``seed``'s PR in every repository (none when a branch already exists); returns
+    the PR number by full name."""
+    with store.lock:
+        bases = {}
+        for repo in repos:
+            base = repo.bare.branch_head(repo.default_branch)
+            if base is None or repo.bare.branch_head(seed.branch) is not None:
+                raise ValueError(f"{repo.full_name}: no default branch, or {seed.branch} exists")
+            bases[repo.full_name] = base
+        shared: dict[str, tuple[str, list[Path]]] = {}  # base commit -> change commit, pack
+        start = as_utc(seed.first_created)
+        numbers = {}
+        for index, repo in enumerate(repos):
+            base = bases[repo.full_name]
+            if base in shared and repo.bare.adopt_branch(seed.branch, *shared[base]):
+                head = shared[base][0]
+            else:
+                head, pack = repo.bare.commit_packed(
+                    seed.branch, seed.files, message=seed.message, author=seed.author, parent=base
+                )
+                shared.setdefault(base, (head, pack))
+            created = start + index * seed.created_every
+            record = IssueRecord(
+                id=store.next_id(),
+                number=repo.next_number(),
+                title=seed.title,
+                body=seed.body,
+                user=seed.user,
+                created_at=created,
+                updated_at=created,
+                pull=PullRecord(
+                    id=store.next_id(),
+                    head_ref=seed.branch,
+                    head_sha=head,
+                    base_ref=repo.default_branch,
+                    draft=seed.draft,
+                    maintainer_can_modify=True,
+                ),
+            )
+            repo.issues[record.number] = record
+            numbers[repo.full_name] = record.number
+        return numbers
 
 
 def _blank(store: Store, branch: str) -> BareRepository:
@@ -141,7 +210,8 @@ def _refuse_existing(store: Store, specs: Sequence[RepositorySpec]) -> None:
             raise FileExistsError(f"{path} already exists; use a fresh data directory")
 
 
-def _utc(moment: datetime | None) -> datetime:
+def as_utc(moment: datetime | None) -> datetime:
+    """``moment`` (naive: UTC) in UTC to the second; None is now."""
     if moment is None:
         return utc_now()
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

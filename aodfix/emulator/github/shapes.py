@@ -18,12 +18,15 @@ from aodfix.emulator.github.git_repos import CommitInfo
 from aodfix.emulator.github.rate_limit import RateSnapshot
 from aodfix.emulator.github.store import (
     AccountRecord,
+    BranchProtectionRecord,
+    CheckRunRecord,
     CommentRecord,
     IssueRecord,
     LabelRecord,
     PullRecord,
     RepositoryRecord,
     ReviewRecord,
+    StatusRecord,
 )
 from aodfix.emulator.github.urls import Urls
 
@@ -52,7 +55,11 @@ def node_id(kind: str, number: int) -> str:
 
 
 def error(
-    message: str, status: int, *, errors: list[Json] | None = None, docs: str | None = DOCS
+    message: str,
+    status: int,
+    *,
+    errors: list[Json] | list[str] | None = None,
+    docs: str | None = DOCS,
 ) -> Json:
     body: Json = {"message": message}
     if docs is not None:
@@ -270,18 +277,69 @@ def commit(urls: Urls, repo: RepositoryRecord, info: CommitInfo) -> Json:
 
 def branch(urls: Urls, repo: RepositoryRecord, name: str, head: CommitInfo) -> Json:
     api = f"{urls.repo_api(repo.full_name)}/branches/{quote(name)}"
-    protected = name in repo.protected_branches
+    protection = repo.protections.get(name)
+    contexts = list(protection.required_checks) if protection else []
     return {
         "name": name,
         "commit": commit(urls, repo, head),
         "_links": {"self": api, "html": f"{urls.repo_html(repo.full_name)}/tree/{quote(name)}"},
-        "protected": protected,
+        "protected": protection is not None,
         "protection": {
-            "enabled": protected,
-            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+            "enabled": protection is not None,
+            "required_status_checks": {
+                "enforcement_level": "non_admins" if contexts else "off",
+                "contexts": contexts,
+                "checks": [{"context": context, "app_id": None} for context in contexts],
+            },
         },
         "protection_url": f"{api}/protection",
     }
+
+
+def required_status_checks(
+    urls: Urls, repo: RepositoryRecord, name: str, protection: BranchProtectionRecord
+) -> Json:
+    api = f"{urls.repo_api(repo.full_name)}/branches/{quote(name)}/protection"
+    contexts = list(protection.required_checks)
+    return {
+        "url": f"{api}/required_status_checks",
+        "strict": protection.strict,
+        "contexts": contexts,
+        "contexts_url": f"{api}/required_status_checks/contexts",
+        "checks": [{"context": context, "app_id": None} for context in contexts],
+    }
+
+
+def branch_protection(
+    urls: Urls, repo: RepositoryRecord, name: str, protection: BranchProtectionRecord
+) -> Json:
+    """``GET /branches/{b}/protection``: a rule's parts appear only when it has them, as on
+    GitHub (no ``required_status_checks`` without a required check)."""
+    api = f"{urls.repo_api(repo.full_name)}/branches/{quote(name)}/protection"
+    off = {"enabled": False}
+    data: Json = {
+        "url": api,
+        "enforce_admins": {"url": f"{api}/enforce_admins", "enabled": False},
+        "required_signatures": {"url": f"{api}/required_signatures", "enabled": False},
+        "required_linear_history": off,
+        "allow_force_pushes": off,
+        "allow_deletions": off,
+        "block_creations": off,
+        "required_conversation_resolution": off,
+        "lock_branch": off,
+        "allow_fork_syncing": off,
+    }
+    if protection.required_checks or protection.strict:
+        data["required_status_checks"] = required_status_checks(urls, repo, name, protection)
+    if protection.required_approvals:
+        data["required_pull_request_reviews"] = {
+            "url": f"{api}/required_pull_request_reviews",
+            "dismiss_stale_reviews": False,
+            "require_code_owner_reviews": False,
+            "required_approving_review_count": protection.required_approvals,
+            "require_last_push_approval": False,
+        }
+    return data
 
 
 def git_ref(urls: Urls, repo: RepositoryRecord, ref: str, sha: str, kind: str) -> Json:
@@ -494,22 +552,102 @@ def pull_request(
     return data
 
 
-def combined_status(urls: Urls, repo: RepositoryRecord, sha: str, *, viewer: str | None) -> Json:
+def commit_status(
+    urls: Urls, repo: RepositoryRecord, record: StatusRecord, *, with_creator: bool
+) -> Json:
+    """A commit status: ``with_creator`` for the ``/statuses`` list and the create answer,
+    without it the combined status's entries."""
+    data: Json = {
+        "url": f"{urls.repo_api(repo.full_name)}/statuses/{record.sha}",
+        "avatar_url": f"{urls.server}/avatars/{quote(record.creator)}",
+        "id": record.id,
+        "node_id": node_id("SC", record.id),
+        "state": record.state,
+        "description": record.description,
+        "target_url": record.target_url,
+        "context": record.context,
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.created_at),
+    }
+    if with_creator:
+        data["creator"] = user(urls, record.creator)
+    return data
+
+
+def combined_status(
+    urls: Urls,
+    repo: RepositoryRecord,
+    sha: str,
+    state: str,
+    statuses: list[StatusRecord],
+    *,
+    viewer: str | None,
+) -> Json:
     commit_api = urls.commit_api(repo.full_name, sha)
     return {
-        "state": "pending",
-        "statuses": [],
+        "state": state,
+        "statuses": [commit_status(urls, repo, s, with_creator=False) for s in statuses],
         "sha": sha,
-        "total_count": 0,
+        "total_count": len(statuses),
         "repository": repository(urls, repo, viewer=viewer),
         "commit_url": commit_api,
         "url": f"{commit_api}/status",
     }
 
 
-def rate_limit(core: RateSnapshot, search: RateSnapshot, code_search: RateSnapshot) -> Json:
+def _minimal_pull_part(urls: Urls, repo: RepositoryRecord, ref: str, sha: str) -> Json:
+    repo_part = {"id": repo.id, "url": urls.repo_api(repo.full_name), "name": repo.name}
+    return {"ref": ref, "sha": sha, "repo": repo_part}
+
+
+def check_run(
+    urls: Urls,
+    repo: RepositoryRecord,
+    record: CheckRunRecord,
+    pulls: list[tuple[IssueRecord, PullRecord, str]],
+) -> Json:
+    """A check run; ``pulls``: the open PRs whose head is its commit, with their base tips.
+    The emulator has no CI app behind its runs, so ``app`` is null."""
+    api = f"{urls.repo_api(repo.full_name)}/check-runs/{record.id}"
+    return {
+        "id": record.id,
+        "head_sha": record.head_sha,
+        "node_id": node_id("CR", record.id),
+        "external_id": str(record.id),
+        "url": api,
+        "html_url": f"{urls.repo_html(repo.full_name)}/runs/{record.id}",
+        "details_url": record.details_url,
+        "status": record.status,
+        "conclusion": record.conclusion,
+        "started_at": iso(record.started_at),
+        "completed_at": iso(record.completed_at),
+        "output": {
+            "title": record.title,
+            "summary": record.summary,
+            "text": None,
+            "annotations_count": 0,
+            "annotations_url": f"{api}/annotations",
+        },
+        "name": record.name,
+        "check_suite": {"id": record.id},
+        "app": None,
+        "pull_requests": [
+            {
+                "id": pull.id,
+                "number": issue.number,
+                "url": urls.pull_api(repo.full_name, issue.number),
+                "head": _minimal_pull_part(urls, repo, pull.head_ref, record.head_sha),
+                "base": _minimal_pull_part(urls, repo, pull.base_ref, base),
+            }
+            for issue, pull, base in pulls
+        ],
+    }
+
+
+def rate_limit(
+    core: RateSnapshot, search: RateSnapshot, code_search: RateSnapshot, graphql: RateSnapshot
+) -> Json:
     """``GET /rate_limit``: the caller's windows (``search`` and ``code_search`` are per token)."""
-    graphql = RateSnapshot(5000, 0, core.reset, "core")
     resources = {
         "core": core.json(),
         "search": search.json(),
@@ -519,9 +657,13 @@ def rate_limit(core: RateSnapshot, search: RateSnapshot, code_search: RateSnapsh
     return {"resources": resources, "rate": core.json()}
 
 
-def search_results(total: int, items: list[Json]) -> Json:
-    """A search answer; the emulator always searches everything, so never incomplete."""
-    return {"total_count": total, "incomplete_results": False, "items": items}
+def search_results(total: int, items: list[Json], *, issues: bool = False) -> Json:
+    """A search answer; the emulator always searches everything, so never incomplete.
+    Issue search also says which kind of search ran (always the plain, lexical one)."""
+    data: Json = {"total_count": total, "incomplete_results": False, "items": items}
+    if issues:
+        data["search_type"] = "lexical"
+    return data
 
 
 def code_search_item(
@@ -553,6 +695,10 @@ def review(urls: Urls, repo: RepositoryRecord, number: int, record: ReviewRecord
         "commit_id": record.commit_id,
         "html_url": f"{html}#pullrequestreview-{record.id}",
         "pull_request_url": urls.pull_api(repo.full_name, number),
+        "_links": {
+            "html": {"href": f"{html}#pullrequestreview-{record.id}"},
+            "pull_request": {"href": urls.pull_api(repo.full_name, number)},
+        },
         "submitted_at": iso(record.submitted_at),
         "author_association": "MEMBER",
     }

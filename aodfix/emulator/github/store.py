@@ -60,11 +60,12 @@ class PullRecord:
     merged_by: str | None = None
     merge_commit_sha: str | None = None
     reviews: list[ReviewRecord] = field(default_factory=list)
+    unknown_reads: int = 0  # single-PR reads still to answer ``mergeable: null`` (computing)
 
 
 @dataclass(frozen=True)
 class ReviewRecord:
-    """A submitted review (added by tests through ``GitHubEmulator.add_review``)."""
+    """A submitted review (``POST /pulls/N/reviews``, or a test's ``add_review``)."""
 
     id: int
     user: str
@@ -72,6 +73,46 @@ class ReviewRecord:
     body: str
     commit_id: str
     submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class BranchProtectionRecord:
+    """One protected branch: pushes to it are refused (GH006), and merges into it wait for
+    ``required_checks`` (status contexts or check-run names) and ``required_approvals``."""
+
+    required_checks: tuple[str, ...] = ()
+    strict: bool = False  # the head must contain the base tip ("require up to date")
+    required_approvals: int = 0  # 0: no review rule at all (then changes requested don't block)
+
+
+@dataclass(frozen=True)
+class CheckRunRecord:
+    """A check run on a commit, as a CI app would report it (set by tests)."""
+
+    id: int
+    head_sha: str
+    name: str
+    status: str  # queued | in_progress | completed | waiting | requested | pending
+    conclusion: str | None  # set once completed: success, failure, neutral, skipped, ...
+    started_at: datetime
+    completed_at: datetime | None
+    details_url: str | None = None
+    title: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """A commit status (``POST /statuses/{sha}``, or a test's ``set_status``)."""
+
+    id: int
+    sha: str
+    context: str
+    state: str  # error | failure | pending | success
+    creator: str
+    created_at: datetime
+    description: str | None = None
+    target_url: str | None = None
 
 
 @dataclass
@@ -112,7 +153,9 @@ class RepositoryRecord:
     fork: bool = False
     topics: list[str] = field(default_factory=list)
     language: str | None = None  # GitHub detects it from the files; here the seeder names it
-    protected_branches: list[str] = field(default_factory=list)
+    protections: dict[str, BranchProtectionRecord] = field(default_factory=dict)  # by branch
+    check_runs: list[CheckRunRecord] = field(default_factory=list)  # oldest first
+    statuses: list[StatusRecord] = field(default_factory=list)  # oldest first
     labels: dict[str, LabelRecord] = field(default_factory=dict)  # by lower-case name
     issues: dict[int, IssueRecord] = field(default_factory=dict)
     pushed_at: datetime | None = None
@@ -124,6 +167,10 @@ class RepositoryRecord:
     @property
     def updated_at(self) -> datetime:
         return self.pushed_at or self.created_at
+
+    @property
+    def protected_branches(self) -> list[str]:
+        return list(self.protections)
 
     def next_number(self) -> int:
         return max(self.issues, default=0) + 1
@@ -199,6 +246,15 @@ class Store:
     def all(self) -> list[RepositoryRecord]:
         with self.lock:
             return list(self._repos.values())
+
+    def pull_by_id(self, pull_id: int) -> tuple[RepositoryRecord, IssueRecord, PullRecord] | None:
+        """The PR whose database id is ``pull_id`` (GraphQL addresses PRs by node id)."""
+        with self.lock:
+            for repo in self._repos.values():
+                for record, pull in repo.pulls():
+                    if pull.id == pull_id:
+                        return repo, record, pull
+            return None
 
     def label(self, repo: RepositoryRecord, name: str) -> LabelRecord:
         """The repository's label ``name``, created on first use as GitHub does on edit."""

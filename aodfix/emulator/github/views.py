@@ -31,6 +31,8 @@ class PullRequestView:
     comments: list[str]  # comment bodies, oldest first
     html_url: str
     merge_commit_sha: str | None
+    node_id: str  # what GraphQL mutations (mark ready, convert to draft) address it by
+    reviews: list[tuple[str, str]]  # (reviewer, state), oldest first
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Where one open pull request stands: mergeability, its head's checks, its reviews.
 
 Three reads per open PR — the pull (``mergeable_state``, head sha), the head's check runs,
-its reviews — and the commit statuses only when the head has no check runs (CI that still
-reports statuses). Closed and merged PRs need none.
+its reviews. Commit statuses (CI that still reports them) are read only when the head has
+no check runs and GitHub does not already call the PR ``clean`` (mergeable with passing
+statuses, so there is nothing failing to find). Closed and merged PRs need none.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def read_pull_state(
     states = [
         str(r.get("conclusion") or r.get("status") or "") for r in runs.get("check_runs") or []
     ]
-    if not states:
+    if not states and pull.get("mergeable_state") != "clean":
         combined = gateway.get_json(client, f"/repos/{repository}/commits/{sha}/status", {})
         states = [str(s.get("state") or "") for s in combined.get("statuses") or []]
     reviews = gateway.get_json(

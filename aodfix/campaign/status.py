@@ -38,6 +38,8 @@ class PullStatus:
     mergeable_state: str = ""  # GitHub's: clean, blocked, dirty, unstable, draft, …
     created_at: str | None = None
     updated_at: str | None = None
+    merged_at: str | None = None
+    closed_at: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -75,6 +77,8 @@ def _row(
         url=pull.url,
         created_at=pull.created_at,
         updated_at=pull.updated_at,
+        merged_at=pull.merged_at,
+        closed_at=pull.closed_at,
     )
     if pull.merged or pull.state == "closed":
         return row("merged" if pull.merged else "closed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -11,7 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from aodfix.campaign.status import campaign_status
+from aodfix.campaign.status_page import render_status_page
 from aodfix.commands.jobs import batch_on_github
+from aodfix.redact import redact
 from aodfix.safe_text import printable
 
 
@@ -24,12 +27,23 @@ from aodfix.safe_text import printable
     help="Only these repositories (repeat the flag, separate with commas, or @FILE).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def command(manifest_path: str, only: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained page with a burndown chart to this file.",
+)
+def command(
+    manifest_path: str, only: tuple[str, ...], as_json: bool, html_path: Path | None
+) -> None:
     """Show where each repository's pull request of this batch stands."""
     with batch_on_github(manifest_path, only) as (manifest, jobs, gateway):
         ready = manifest.rollout.ready_when_checks_pass
         rows = campaign_status(gateway, manifest.name, jobs, ready_when_checks_pass=ready)
     totals = Counter(row.state for row in rows)
+    if html_path is not None:
+        html_path.write_text(redact(render_status_page(manifest.name, rows)), encoding="utf-8")
+        click.echo(f"status page: {html_path}", err=as_json)
     if as_json:
         payload = {
             "batch": manifest.name,

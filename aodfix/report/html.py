@@ -22,7 +22,7 @@ MAX_PATCH_CHARS = 400_000
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("aodfix.report", "templates"),
         autoescape=True,
@@ -63,7 +63,7 @@ def render_html(report: Report) -> str:
     totals = [
         {"status": s.value, "label": s.label, "count": report.totals[s.value]} for s in Status
     ]
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         report=report,
         rows=rows,

@@ -5,15 +5,21 @@ rest, ``apply`` closes PRs that became obsolete, ``close`` withdraws the batch, 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import MakeStack
 from github import Auth, Github
 from stack import GITHUB_TOKEN, Stack
 
+CHROMIUM = os.environ.get("AODFIX_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FILES = {"greet.py": 'print("Helo")\n'}
 IDEMPOTENT_FIX = {"edits": [{"run": "grep -q Hello greet.py || sed -i 's/Helo/Hello/' greet.py"}]}
 
@@ -92,11 +98,11 @@ def test_apply_closes_pull_requests_that_became_obsolete_and_close_withdraws_the
     make_stack: MakeStack,
 ) -> None:
     stack = make_stack({"default": IDEMPOTENT_FIX})
-    names = [f"acme/svc-{i}" for i in range(5)]
+    names = [f"acme/svc-{i}" for i in range(6)]
     manifest, numbers = _opened(stack, names)
     github = stack.github
-    github.commit_files("acme/svc-4", "main", {"greet.py": 'print("Hello")\n'})  # fixed by hand
-    kept = stack.manifest(names[:2] + names[4:], concurrency=10)  # svc-2 and svc-3 leave
+    github.commit_files("acme/svc-5", "main", {"greet.py": 'print("Hello")\n'})  # fixed by hand
+    kept = stack.manifest(names[:2] + names[5:], concurrency=10)  # svc-2, -3 and -4 leave
     assert kept == manifest
 
     rerun = stack.apply(kept)
@@ -105,16 +111,17 @@ def test_apply_closes_pull_requests_that_became_obsolete_and_close_withdraws_the
     assert statuses == {
         "acme/svc-0": "unchanged",
         "acme/svc-1": "unchanged",
-        "acme/svc-4": "pr_closed",  # nothing left to change
+        "acme/svc-5": "pr_closed",  # nothing left to change
         "acme/svc-2": "pr_closed",  # left the batch
         "acme/svc-3": "pr_closed",
+        "acme/svc-4": "pr_closed",
     }
     views = {p.full_name: p for p in github.pull_requests()}
-    closed = ["acme/svc-2", "acme/svc-3", "acme/svc-4"]
+    closed = ["acme/svc-2", "acme/svc-3", "acme/svc-4", "acme/svc-5"]
     assert all(views[n].state == "closed" and not views[n].merged for n in closed)
     assert all(github.branch_sha(n, "aodfix/e2e-fix") is None for n in closed)
     comments = [c for n in closed for c in _comments(stack, n, numbers[n])]
-    assert len(comments) == 3 and all(c.startswith("Closed by aodfix: ") for c in comments)
+    assert len(comments) == 4 and all(c.startswith("Closed by aodfix: ") for c in comments)
 
     withdrawn = _cli(stack, "close", str(kept), "--comment", "Withdrawn: superseded.")
     assert withdrawn.returncode == 0, withdrawn.stderr
@@ -154,7 +161,39 @@ def test_status_of_300_pull_requests_costs_one_search_per_100(make_stack: MakeSt
     searches = [c for c in calls if c.path.endswith("/search/issues")]
     assert len(searches) <= 3
     per_pull = [c for c in calls if "/pulls/" in c.path or "/commits/" in c.path]
-    assert len(per_pull) <= 3 * 250 + 50  # the 50 without check runs read their statuses
+    assert len(per_pull) <= 3 * 250
+
+    page = stack.root / "status.html"
+    drawn = _cli(stack, "status", str(manifest), "--html", str(page))
+    assert drawn.returncode == 0, drawn.stderr
+    _check_status_page_in_chromium(page)
+
+
+def _check_status_page_in_chromium(page_path: Path) -> None:
+    """The page as a person sees it: the burndown drawn, 300 rows, the filter working."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_path.as_uri())
+            assert page.locator("tr.pull:visible").count() == 300
+            merged = page.locator("#burndown polyline.merged").get_attribute("points") or ""
+            assert len(merged.split()) > 10  # a line, not a point
+            assert page.locator("#totals [data-state=merged] .n").inner_text() == "50"
+            page.fill("#filter", "merged")
+            assert page.locator("tr.pull:visible").count() == 50
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "status.png"), full_page=False)
+        finally:
+            browser.close()
+    assert all(url.startswith("file://") for url in requests), requests
 
 
 def test_drafts_become_ready_only_once_their_checks_pass(make_stack: MakeStack) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from aodfix.apply import run_apply
-from aodfix.commands.jobs import batch_jobs
+from aodfix.commands.jobs import batch_jobs, only_option
 from aodfix.commands.summary import print_summary
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
@@ -27,12 +27,7 @@ from aodfix.settings.services import DEFAULT_AOD_URL, Settings
 @click.option(
     "--concurrency", type=click.IntRange(1, 1000), help="Sessions at once (default: manifest)."
 )
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="OWNER/NAME",
-    help="Run only these repositories (repeat the flag, separate with commas, or @FILE).",
-)
+@only_option("Run only these repositories")
 @click.option(
     "--report-dir",
     type=click.Path(file_okay=False, path_type=Path),

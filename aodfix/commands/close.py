@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aodfix.campaign.lifecycle import close_pulls
-from aodfix.commands.jobs import batch_on_github
+from aodfix.commands.jobs import batch_on_github, only_option
 from aodfix.commands.merge import print_outcomes
 from aodfix.exit_codes import EXIT_FAILED, EXIT_OK
 
@@ -14,12 +14,7 @@ DEFAULT_COMMENT = "Closed by aodfix: this batch is being withdrawn."
 
 @click.command("close")
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="OWNER/NAME",
-    help="Only these repositories (repeat the flag, separate with commas, or @FILE).",
-)
+@only_option()
 @click.option("--comment", default=DEFAULT_COMMENT, show_default=True, help="Left on each PR.")
 @click.option("--keep-branch", is_flag=True, help="Do not delete the head branches.")
 @click.option("--dry-run", is_flag=True, help="Say what would be closed; close nothing.")

@@ -7,9 +7,10 @@ when an organisation gained repositories meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import requests
@@ -29,6 +30,8 @@ from aodfix.redact import redact
 from aodfix.selection.expand import select_repositories
 from aodfix.selection.model import Selection, load_selection, save_selection
 from aodfix.settings.services import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def batch_jobs(
@@ -85,3 +88,13 @@ def batch_on_github(
         raise ConfigurationError(f"cannot reach GitHub ({type(exc).__name__})") from None
     finally:
         gateway.close()
+
+
+def only_option(verb: str = "Only these repositories") -> Callable[[F], F]:
+    """``--only`` as every command takes it (``expand`` reads commas and @FILE)."""
+    return click.option(
+        "--only",
+        multiple=True,
+        metavar="OWNER/NAME",
+        help=f"{verb} (repeat the flag, separate with commas, or @FILE).",
+    )

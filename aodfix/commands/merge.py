@@ -7,7 +7,7 @@ import json
 import click
 
 from aodfix.campaign.lifecycle import PullOutcome, merge_pulls
-from aodfix.commands.jobs import batch_on_github
+from aodfix.commands.jobs import batch_on_github, only_option
 from aodfix.exit_codes import EXIT_FAILED, EXIT_OK
 from aodfix.safe_text import printable
 
@@ -19,12 +19,7 @@ from aodfix.safe_text import printable
 )
 @click.option("--require-approval", is_flag=True, help="Only PRs with an approving review.")
 @click.option("--keep-branch", is_flag=True, help="Do not delete the head branch after a merge.")
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="OWNER/NAME",
-    help="Only these repositories (repeat the flag, separate with commas, or @FILE).",
-)
+@only_option()
 @click.option("--dry-run", is_flag=True, help="Say what would be merged; merge nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def command(

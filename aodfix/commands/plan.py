@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from aodfix.commands.jobs import batch_jobs
+from aodfix.commands.jobs import batch_jobs, only_option
 from aodfix.commands.summary import plural
 from aodfix.manifest import load_manifest
 from aodfix.plan import RepoJob, expand, shard_matrix
@@ -22,12 +22,7 @@ from aodfix.settings.services import Settings
 
 @click.command("plan")
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="OWNER/NAME",
-    help="Plan only these repositories (repeat the flag, separate with commas, or @FILE).",
-)
+@only_option("Plan only these repositories")
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
 @click.option(
     "--shards",

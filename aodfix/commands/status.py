@@ -13,19 +13,14 @@ from rich.table import Table
 
 from aodfix.campaign.status import campaign_status
 from aodfix.campaign.status_page import render_status_page
-from aodfix.commands.jobs import batch_on_github
+from aodfix.commands.jobs import batch_on_github, only_option
 from aodfix.redact import redact
 from aodfix.safe_text import printable
 
 
 @click.command("status")
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="OWNER/NAME",
-    help="Only these repositories (repeat the flag, separate with commas, or @FILE).",
-)
+@only_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--html",

@@ -31,6 +31,7 @@ async def run_batch(context: Context, jobs: Sequence[RepoJob]) -> Report:
     results: dict[str, RepoResult] = {}
     interrupted = False
     with StateWriter(path) as state:
+        state.record_manifest(manifest)
 
         def record(result: RepoResult) -> None:
             results[result.repository] = result

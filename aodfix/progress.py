@@ -66,20 +66,11 @@ class LineProgress:
         self.stream.flush()
 
 
-def error_text(error: ErrorInfo) -> str:
-    """Stage and message as one phrase that says each word once: "interrupted" alone (its
-    message only repeats it), and no "policy: policy: …" when the message names its stage."""
-    stage = error.stage.value
-    if error.stage is Stage.INTERRUPTED:
-        return stage
-    return error.message if error.message.startswith(f"{stage}: ") else f"{stage}: {error.message}"
-
-
 def failure_phrase(error: ErrorInfo) -> str:
     """What follows the status in a line a person reads: "at policy: …", "(interrupted)"."""
     if error.stage is Stage.INTERRUPTED:
         return "(interrupted)"
-    return f"at {error_text(error)}"
+    return f"at {error.text}"
 
 
 def annotate(result: RepoResult) -> None:
@@ -88,7 +79,7 @@ def annotate(result: RepoResult) -> None:
     assert result.error is not None
     level = "error" if result.status.value == "failed" else "warning"
     title = _escape(f"aodfix {result.repository} {result.status.value}", property_value=True)
-    message = _escape(error_text(result.error))
+    message = _escape(result.error.text)
     sys.stdout.write(printable(redact(f"::{level} title={title}::{message}")) + "\n")
     sys.stdout.flush()
 

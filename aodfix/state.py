@@ -6,12 +6,14 @@ readable (a torn last line is ignored); ``--resume`` skips the repositories in i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from aodfix.manifest import Manifest
 from aodfix.redact import redact
 from aodfix.report.models import RepoResult, Status
 
@@ -25,6 +27,39 @@ def final_for_resume(result: RepoResult, *, dry_run: bool) -> bool:
     if result.status is Status.DRY_RUN:
         return dry_run
     return result.status in FINAL_FOR_RESUME
+
+
+def manifest_digest(manifest: Manifest) -> dict[str, str]:
+    """What a ``--resume`` must not change under the results it skips: the prompt (with
+    every ``prompt_append``), the policy and the PR settings, each as a sha256."""
+    appends = [e.prompt_append or "" for e in manifest.entries]
+    parts = {
+        "prompt": json.dumps([manifest.prompt_text, appends]),
+        "policy": manifest.policy.model_dump_json(),
+        "pull_request": manifest.pull_request.model_dump_json(),
+    }
+    return {key: hashlib.sha256(text.encode()).hexdigest() for key, text in parts.items()}
+
+
+def changed_since(path: Path, manifest: Manifest) -> list[str]:
+    """The parts of the manifest that differ from the state file's last run (none: same,
+    or a state file written before digests were kept)."""
+    recorded: dict[str, str] | None = None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("manifest"), dict):
+            recorded = record["manifest"]
+    if recorded is None:
+        return []
+    now = manifest_digest(manifest)
+    return [key for key, value in now.items() if recorded.get(key) != value]
 
 
 def state_path(report_dir: Path, batch: str) -> Path:
@@ -60,9 +95,15 @@ class StateWriter:
         self._handle = self.path.open("a", encoding="utf-8")
         return self
 
+    def record_manifest(self, manifest: Manifest) -> None:
+        """A line naming what this run was made from, for ``changed_since``."""
+        self._write(json.dumps({"manifest": manifest_digest(manifest)}))
+
     def append(self, result: RepoResult) -> None:
+        self._write(json.dumps({"result": result.to_dict()}, ensure_ascii=False))
+
+    def _write(self, line: str) -> None:
         assert self._handle is not None, "use StateWriter as a context manager"
-        line = json.dumps({"result": result.to_dict()}, ensure_ascii=False)
         self._handle.write(redact(line) + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())

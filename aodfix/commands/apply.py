@@ -9,11 +9,13 @@ import click
 from aodfix.apply import run_apply
 from aodfix.commands.jobs import batch_jobs, only_option
 from aodfix.commands.summary import print_summary
+from aodfix.errors import ConfigurationError
 from aodfix.manifest import load_manifest
 from aodfix.plan import expand, parse_shard, select_shard
 from aodfix.progress import JsonProgress, progress_for
 from aodfix.selection.model import selection_path
 from aodfix.settings.services import DEFAULT_AOD_URL, Settings
+from aodfix.state import changed_since, state_path
 
 
 @click.command(
@@ -36,6 +38,11 @@ from aodfix.settings.services import DEFAULT_AOD_URL, Settings
     help="Where report.html, report.json, report.md, the transcripts and the state file go.",
 )
 @click.option("--resume", is_flag=True, help="Skip repositories that already ended well.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --resume: go on although the prompt, policy or PR settings changed.",
+)
 @click.option("--shard", metavar="I/N", help="Run only shard I of N (for an Actions matrix).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary (not with --json).")
 @click.option(
@@ -51,6 +58,7 @@ def command(
     only: tuple[str, ...],
     report_dir: Path,
     resume: bool,
+    force: bool,
     shard: str | None,
     quiet: bool,
     as_json: bool,
@@ -59,6 +67,14 @@ def command(
     if quiet and as_json:  # either would silently win: say so before anything runs
         raise click.UsageError("--quiet and --json cannot be used together")
     manifest = load_manifest(manifest_path)
+    if resume and not force:
+        changed = changed_since(state_path(report_dir, manifest.name), manifest)
+        if changed:
+            raise ConfigurationError(
+                f"{manifest.path}: {', '.join(changed)} changed since the run --resume would"
+                " continue; results made from the old one would be kept (--resume --force"
+                " to go on anyway, or run without --resume)"
+            )
     # Without selectors a wrong --only or template is said before any setting is read.
     jobs = None if manifest.selectors else expand(manifest, only=only)
     parts = None

@@ -11,8 +11,10 @@ from aodfix.errors import RepositoryDeferred, RepositorySkipped, StageError
 from aodfix.report.models import ErrorInfo, RepoResult, Stage, Status, Timings
 from aodfix.safe_text import one_line
 
-# A reviewer needs the patch where there is no PR to read it in.
-_KEEPS_PATCH = frozenset({Status.DRY_RUN, Status.FAILED, Status.SKIPPED})
+# Every patch is kept in the report (a reviewer reads what changed without GitHub), bounded:
+# past this the start is kept and the PR holds the whole change.
+MAX_REPORT_PATCH_CHARS = 200_000
+SHORTENED = "\n[… patch shortened in the report; the pull request holds all of it]\n"
 
 
 class StageResult(Protocol):
@@ -70,6 +72,7 @@ class Trail:
             values.update(status=Status.FAILED, error=ErrorInfo(self.stage, message))
         timings = values.get("timings", Timings())
         values["timings"] = dataclasses.replace(timings, total=round(now - self.started, 3))
-        if values["status"] not in _KEEPS_PATCH:
-            values["patch"] = None
+        patch = values.get("patch")
+        if isinstance(patch, str) and len(patch) > MAX_REPORT_PATCH_CHARS:
+            values["patch"] = patch[:MAX_REPORT_PATCH_CHARS] + SHORTENED
         return RepoResult(repository=self.repository, **values)

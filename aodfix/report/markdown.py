@@ -29,7 +29,8 @@ def render_markdown(report: Report) -> str:
         "|---|---|---|---|---:|---:|---|",
     ]
     lines += [_row(r) for r in report.results]
-    patches = [r for r in report.results if r.patch]
+    # Patches behind a PR are read on GitHub (and in report.html); here only the others.
+    patches = [r for r in report.results if r.patch and r.pull_request is None]
     if patches:
         lines += ["", "## Patches", ""]
         for result in patches:
@@ -76,7 +77,7 @@ def _row(result: RepoResult) -> str:
         changes = f"{d.files} file{'' if d.files == 1 else 's'}, +{d.additions} -{d.deletions}"
     detail = ""
     if result.error is not None:
-        detail = f"{result.error.stage.value}: {result.error.message}"
+        detail = result.error.text
         if log := safe_link(result.transcript):
             detail += f" ([agent log]({log}))"
     if result.notes:

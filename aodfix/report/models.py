@@ -82,6 +82,15 @@ class ErrorInfo:
     stage: Stage
     message: str
 
+    @property
+    def text(self) -> str:
+        """Stage and message as one phrase that says each word once: "interrupted" alone
+        (its message only repeats it), no "policy: policy: …" when the message names it."""
+        stage = self.stage.value
+        if self.stage is Stage.INTERRUPTED:
+            return stage
+        return self.message if self.message.startswith(f"{stage}: ") else f"{stage}: {self.message}"
+
 
 @dataclass(frozen=True)
 class Timings:

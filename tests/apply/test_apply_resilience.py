@@ -93,3 +93,24 @@ def test_wrong_aod_token_or_agent_is_one_line_and_exit_2(make_stack: MakeStack) 
     assert wrong_agent.exit_code == 2
     assert "agent 7d3c6a0e-0000-4000-8000-000000000000 not found" in wrong_agent.stderr
     assert stack.aod.stats.created == 0
+
+
+def test_resume_after_a_prompt_edit_is_refused_naming_the_prompt(make_stack: MakeStack) -> None:
+    stack = make_stack(
+        {"default": {"edits": [{"replace": "greet.py", "old": "Helo", "new": "Hello"}]}}
+    )
+    stack.add_repository("acme/a", {"greet.py": 'print("Helo")\n'})
+    stack.add_repository("acme/b", {"greet.py": 'print("Helo")\n'})
+    manifest = stack.manifest(["acme/a", "acme/b"], prompt="Fix the greeting.")
+    assert stack.apply(manifest).exit_code == 0
+    created = stack.aod.stats.created
+
+    stack.manifest(["acme/a", "acme/b"], prompt="Fix the greeting and the farewell.")
+    refused = stack.apply(manifest, "--resume")
+    assert refused.exit_code == 2
+    (line,) = refused.stderr.splitlines()
+    assert line.startswith(f"aodfix: {manifest}: prompt changed since the run --resume")
+    assert stack.aod.stats.created == created  # nothing ran
+
+    forced = stack.apply(manifest, "--resume", "--force")
+    assert forced.exit_code == 0, forced.stderr

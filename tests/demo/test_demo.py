@@ -46,7 +46,7 @@ def test_demo_opens_prs_and_writes_three_reports(tmp_path: Path) -> None:
     report = json.loads((report_dir / "report.json").read_text())
     assert report["totals"]["pr_opened"] == 3
     stats = next(r for r in report["results"] if r["repository"] == "demo/stats-py")
-    assert stats["patch"] is None  # the change is in the PR; reports keep refused patches
+    assert "return sum(values) / len(values)" in stats["patch"]  # the report shows the change
     assert stats["diffstat"] == {"files": 1, "additions": 1, "deletions": 1}
     assert "Fixed mean()" in stats["summary"]
     # the demo shows verification: a check fails the first attempt, a feedback turn fixes it

@@ -29,7 +29,7 @@ def _trail(*results: object) -> Trail:
     return trail
 
 
-def test_an_opened_pull_request_carries_the_session_and_drops_the_patch() -> None:
+def test_an_opened_pull_request_carries_the_session_and_keeps_the_patch() -> None:
     opened = OpenedPullRequest(PullRequestRef(7, "u"), Status.PR_OPENED)
     trail = _trail(_agent(), CheckedPatch(PATCH, STAT), Published(True, ("note",)), opened)
     result = trail.result(now=142.0)
@@ -37,7 +37,7 @@ def test_an_opened_pull_request_carries_the_session_and_drops_the_patch() -> Non
     assert result.pull_request == PullRequestRef(7, "u")
     assert (result.session_id, result.turns, result.summary) == ("ses_1", 2, "Fixed it.")
     assert result.diffstat == STAT and result.notes == ("note",)
-    assert result.patch is None  # the PR shows it
+    assert result.patch == PATCH.decode()  # readable in the report, not only on GitHub
     assert (result.timings.queued, result.timings.session, result.timings.total) == (
         1.25,
         30.0,

@@ -34,6 +34,7 @@ from aodfix.pipeline.context import BatchOptions, Context
 from aodfix.plan import RepoJob
 from aodfix.progress import Progress
 from aodfix.report.files import write_reports
+from aodfix.report.history import merged_with_previous, run_folder, with_run
 from aodfix.report.models import RepoResult, Report
 from aodfix.selection.model import Selection
 from aodfix.settings.services import Settings
@@ -85,7 +86,10 @@ def run_apply(
     report = asyncio.run(_run(manifest, jobs, options, settings, progress, close_dropped))
     if selection is not None:
         report = dataclasses.replace(report, selection=selection)
-    paths = write_reports(report, report_dir, step_summary=settings.actions.step_summary)
+    report = with_run(report)
+    write_reports(report, run_folder(report_dir, report))  # this run's own, kept
+    merged = merged_with_previous(report, report_dir)  # the whole batch, newest wins
+    paths = write_reports(merged, report_dir, step_summary=settings.actions.step_summary)
     return ApplyResult(report=report, paths=paths)
 
 

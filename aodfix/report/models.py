@@ -150,6 +150,7 @@ class RepoResult:
     notes: tuple[str, ...] = ()  # allowed but worth a look: mode changes, non-ASCII paths
     verify: VerifyRecord | None = None  # the checks run in the session (verify: in the manifest)
     judge: JudgeRecord | None = None  # the reviewing session's verdict (judge: in the manifest)
+    run: str | None = None  # started_at of the run this result came from (report history)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _RESULT.dump_python(self, mode="json")

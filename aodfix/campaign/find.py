@@ -99,14 +99,14 @@ def _search(gateway: GitHubGateway, client: Github, query: str) -> list[Any]:
         batch = data.get("items") if isinstance(data, dict) else None
         if not isinstance(batch, list):
             raise ValueError("GitHub answered /search/issues with something other than results")
-        items += batch
         total = int(data.get("total_count") or 0)
+        if total > SEARCH_CAP:  # said on the first page, before paging through 1,000
+            raise ValueError(
+                f"the batch has {total} pull requests in one search; GitHub serves 1000:"
+                " run status with --only for part of the batch"
+            )
+        items += batch
         if not batch or len(items) >= total or page * PER_PAGE >= SEARCH_CAP:
-            if total > SEARCH_CAP:
-                raise ValueError(
-                    f"the batch has {total} pull requests in one search; GitHub serves 1000:"
-                    " run status with --only for part of the batch"
-                )
             return items
         page += 1
 

@@ -10,6 +10,7 @@ reported, not stuck.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -78,8 +79,10 @@ class GitHubGateway:
         self._stop = stop or threading.Event()
         self._write_lock = threading.Lock()
         self._last_write = float("-inf")
-        self._search_lock = threading.Lock()
-        self._search_reset: dict[str, float] = {}  # bucket -> epoch its budget comes back
+        # Searches run one at a time per bucket, so each sees the answer before it; core
+        # reads (the per-PR reads of status, in a pool) are never serialised here.
+        self._bucket_locks = {"search": threading.Lock(), "code_search": threading.Lock()}
+        self._bucket_reset: dict[str, float] = {}  # bucket -> epoch its budget comes back
 
     def token(self, owner: str) -> str:
         """aodfix's own token for ``owner``'s repositories (an App's installation token, or
@@ -116,8 +119,9 @@ class GitHubGateway:
         bucket is spent the next request of that bucket waits for the reset instead of
         running into a 403."""
         bucket = _bucket(path)
-        with self._search_lock:
-            wait = self._search_reset.pop(bucket, 0.0) - time.time()
+        lock = self._bucket_locks.get(bucket)
+        with lock if lock is not None else contextlib.nullcontext():
+            wait = self._bucket_reset.pop(bucket, 0.0) - time.time()
             if wait > 0:
                 if wait > self.settings.max_wait:
                     raise GitHubRateLimited(
@@ -132,7 +136,7 @@ class GitHubGateway:
             lower = {k.lower(): v for k, v in headers.items()}
             reset = lower.get("x-ratelimit-reset", "")
             if lower.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-                self._search_reset[bucket] = float(reset) + 1.0
+                self._bucket_reset[bucket] = float(reset) + 1.0
             return data
 
     def write(self, call: Callable[[], T]) -> T:

@@ -133,7 +133,7 @@ async def _collect(
     """``collect_patch`` with every AoD and transport failure as one StageError line."""
     try:
         return await collect_patch(session, spec, run, timeout=timeout, on_stage=on_stage)
-    except (ValueError, AodHTTPError, StreamTooLarge, httpx.HTTPError) as exc:
+    except AOD_FAILURES as exc:
         message = explain_aod_failure(exc, str(spec.resources[0]["url"]))
         if message is None:
             raise
@@ -151,6 +151,10 @@ def session_resource(context: Context, resolved: Resolved) -> tuple[dict[str, An
     if resolved.repository.sandbox_token:  # read-only, one repository (see forge.sandbox)
         resource["authorization_token"] = resolved.repository.sandbox_token
     return resource, mount
+
+
+# What an AoD call can raise that ``explain_aod_failure`` turns into one line.
+AOD_FAILURES = (ValueError, AodHTTPError, StreamTooLarge, httpx.HTTPError)
 
 
 def explain_aod_failure(exc: Exception, url: str) -> str | None:

@@ -14,14 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-from aod.errors import AodHTTPError
-
 from aodfix.agent.review import ReviewRun, review_prompt, run_review
 from aodfix.agent.session import AgentSession
-from aodfix.agent.sse import StreamTooLarge
 from aodfix.errors import StageError
-from aodfix.pipeline.agent import AgentResult, explain_aod_failure, session_resource
+from aodfix.pipeline.agent import (
+    AOD_FAILURES,
+    AgentResult,
+    explain_aod_failure,
+    session_resource,
+)
 from aodfix.pipeline.checks import CheckedPatch
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.resolve import Resolved
@@ -73,7 +74,7 @@ async def judge_change(
     except StageError as exc:
         facts = _judged(resolved, run, session, agent).facts()
         raise StageError(exc.stage, exc.message, facts=facts) from None
-    except (ValueError, AodHTTPError, StreamTooLarge, httpx.HTTPError) as exc:
+    except AOD_FAILURES as exc:
         message = explain_aod_failure(exc, str(resource["url"]))
         if message is None:
             raise

@@ -45,7 +45,8 @@ def test_new_pr_with_labels_assignees_reviewers_costs_at_most_three_writes(
 def test_secondary_rate_limit_delays_the_pr_but_does_not_fail_it(make_stack: MakeStack) -> None:
     stack = make_stack({"default": FIX})
     stack.add_repository("acme/a", FILES)
-    stack.github.faults.secondary_rate_limit(count=1, retry_after=1)
+    # On the PR's create (a POST), not on the preflight's first read.
+    stack.github.faults.secondary_rate_limit(count=1, retry_after=1, methods=["POST"])
     run = stack.apply(stack.manifest(["acme/a"]))
     assert run.statuses() == {"acme/a": "pr_opened"}, run.stderr
     assert any(r.status == 403 for r in stack.github.requests)

@@ -54,7 +54,7 @@ async def run_batch(context: Context, jobs: Sequence[RepoJob]) -> Report:
             interrupted = True
             await _cancel(context, tasks, record, results)
         finally:
-            context.executor.shutdown(wait=False, cancel_futures=True)
+            context.shutdown()
     return Report(
         manifest_name=manifest.name,
         manifest_path=str(manifest.path),
@@ -85,9 +85,10 @@ async def _cancel(
 
 
 def _needs_only_its_pr(result: RepoResult) -> bool:
-    """A result whose branch was pushed but whose pull request step failed."""
+    """A result whose branch was pushed but whose pull request step failed or was deferred
+    (GitHub's write budget was spent)."""
     return (
-        result.status is Status.FAILED
+        result.status in (Status.FAILED, Status.DEFERRED)
         and result.error is not None
         and result.error.stage is Stage.PULL_REQUEST
         and result.branch is not None

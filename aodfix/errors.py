@@ -31,9 +31,11 @@ class StageError(Exception):
 
 
 class RepositoryDeferred(Exception):
-    """The rollout limits hold the repository back before its session; a later run does it."""
+    """A limit holds the repository back — the rollout's before its session, GitHub's
+    content-creation budget before its PR; a later run (``--resume``) does the rest."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, stage: Stage = Stage.ROLLOUT) -> None:
+        self.stage = stage
         self.reason = one_line(reason)
         super().__init__(self.reason)
 

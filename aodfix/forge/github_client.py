@@ -1,7 +1,8 @@
 """One PyGithub client and one write throttle for the whole batch.
 
-GitHub's secondary limits are per token, not per repository (DESIGN.md §6): writes go
-through one lock with a minimum interval, and rate-limit answers are honoured here —
+GitHub's secondary limits are per token, not per repository (DESIGN.md §6): writes run one
+at a time, each in a slot booked under GitHub's content-creation limits and a minimum
+interval (``forge.pacing``), and rate-limit answers are honoured here —
 ``Retry-After`` first, then ``X-RateLimit-Reset`` — instead of inside urllib3, which
 ignores ``Retry-After`` on a 403. Transient 5xx answers are retried with backoff. A wait
 that would pass ``max_wait`` gives up with ``GitHubRateLimited`` so the repository is
@@ -21,6 +22,14 @@ import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
 from aodfix.forge.app_auth import AppAuthError, AppCredentials, InstallationTokens
+from aodfix.forge.pacing import (
+    DEFAULT_CONTENT_LIMITS,
+    ENV_CONTENT_LIMITS,
+    BudgetSpent,
+    ContentPacer,
+    Window,
+    parse_limits,
+)
 
 T = TypeVar("T")
 
@@ -43,6 +52,7 @@ class GitHubSettings:
     token: str
     write_interval: float = 1.0
     max_wait: float = 900.0
+    content_limits: tuple[Window, ...] = parse_limits(DEFAULT_CONTENT_LIMITS)
     app: AppCredentials | None = None  # a GitHub App: installation tokens instead of token
     sandbox_token: str = ""  # AODFIX_SANDBOX_TOKEN: read-only, for cloning private repositories
 
@@ -78,7 +88,9 @@ class GitHubGateway:
         self._clock = clock
         self._stop = stop or threading.Event()
         self._write_lock = threading.Lock()
-        self._last_write = float("-inf")
+        self._pacer = ContentPacer(
+            settings.content_limits, interval=settings.write_interval, clock=clock
+        )
         # Searches run one at a time per bucket, so each sees the answer before it; core
         # reads (the per-PR reads of status, in a pool) are never serialised here.
         self._bucket_locks = {"search": threading.Lock(), "code_search": threading.Lock()}
@@ -139,16 +151,29 @@ class GitHubGateway:
                 self._bucket_reset[bucket] = float(reset) + 1.0
             return data
 
-    def write(self, call: Callable[[], T]) -> T:
-        """Run one write call, serialised and spaced with every other write of the batch."""
+    def reserve(self, count: int) -> list[float]:
+        """Book ``count`` consecutive write slots (one PR's writes, so it goes out whole).
+
+        Raises GitHubRateLimited, with nothing booked, when GitHub's content-creation
+        limits leave no room for them within ``max_wait``."""
+        try:
+            return self._pacer.book(horizon=self.settings.max_wait, count=count)
+        except BudgetSpent as exc:
+            raise GitHubRateLimited(
+                f"{exc}, past AODFIX_GITHUB_MAX_WAIT={self.settings.max_wait:g}"
+                f" ({ENV_CONTENT_LIMITS})"
+            ) from None
+
+    def write(self, call: Callable[[], T], *, slot: float | None = None) -> T:
+        """Run one write call in its slot (``reserve``d, or booked now), one write at a
+        time for the whole batch."""
+        if slot is None:
+            slot = self.reserve(1)[0]
+        wait = slot - self._clock()
+        if wait > 0:
+            self._sleep(wait)
         with self._write_lock:
-            wait = self._last_write + self.settings.write_interval - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-            try:
-                return self._with_retries(call)
-            finally:
-                self._last_write = self._clock()
+            return self._with_retries(call)
 
     def close(self) -> None:
         self._stop.set()

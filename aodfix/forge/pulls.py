@@ -2,7 +2,9 @@
 
 A new PR costs at most three writes: create, one issue PATCH that sets labels and
 assignees together, and one review request. An existing PR is edited only when its
-branch moved or its title or body differ. Writes go through the batch's one throttle.
+branch moved or its title or body differ. A new PR's writes are booked together under
+GitHub's content-creation limits (``GitHubGateway.reserve``): it goes out whole, or is
+deferred whole when the budget will not free up within AODFIX_GITHUB_MAX_WAIT.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from github import GithubException
 from github.PullRequest import PullRequest
 
-from aodfix.errors import StageError
+from aodfix.errors import RepositoryDeferred, StageError
 from aodfix.forge.github_client import GitHubGateway, GitHubRateLimited, github_reason
 from aodfix.forge.resolve import ResolvedRepository
 from aodfix.report.models import Stage
@@ -75,9 +77,9 @@ def open_or_update(
                     raise
         return _update(gateway, existing, want, branch_moved=branch_moved)
     except GitHubRateLimited as exc:
-        raise StageError(
+        raise RepositoryDeferred(
+            f"{exc}; the branch is pushed — `aodfix apply --resume` opens the pull request",
             Stage.PULL_REQUEST,
-            f"{exc}; the branch is pushed — run again with --resume to open the pull request",
         ) from None
     except GithubException as exc:
         raise StageError(
@@ -88,19 +90,27 @@ def open_or_update(
 def _create(
     gateway: GitHubGateway, repo: ResolvedRepository, want: PullRequestRequest
 ) -> PullRequestOutcome:
+    edits_issue = bool(want.labels or want.assignees)
+    requests_review = bool(want.reviewers or want.team_reviewers)
+    slots = iter(gateway.reserve(1 + edits_issue + requests_review))
     pull = gateway.write(
         lambda: repo.handle.create_pull(
             base=want.base, head=want.branch, title=want.title, body=want.body, draft=want.draft
-        )
+        ),
+        slot=next(slots),
     )
-    if want.labels or want.assignees:
+    if edits_issue:
         issue = gateway.read(pull.as_issue)
-        gateway.write(lambda: issue.edit(labels=list(want.labels), assignees=list(want.assignees)))
-    if want.reviewers or want.team_reviewers:
+        gateway.write(
+            lambda: issue.edit(labels=list(want.labels), assignees=list(want.assignees)),
+            slot=next(slots),
+        )
+    if requests_review:
         gateway.write(
             lambda: pull.create_review_request(
                 reviewers=list(want.reviewers), team_reviewers=list(want.team_reviewers)
-            )
+            ),
+            slot=next(slots),
         )
     return PullRequestOutcome(pull.number, pull.html_url, created=True)
 

@@ -23,6 +23,8 @@ from aodfix.progress import Progress, SilentProgress
 
 T = TypeVar("T")
 
+PR_WORKERS = 4
+
 
 @dataclass(frozen=True)
 class BatchOptions:
@@ -53,6 +55,7 @@ class Context:
     admission: asyncio.Semaphore = field(init=False)
     author: GitIdentity = field(init=False)
     executor: ThreadPoolExecutor = field(init=False)
+    pr_executor: ThreadPoolExecutor = field(init=False)
     rollout: Rollout = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,8 +68,24 @@ class Context:
         self.executor = ThreadPoolExecutor(
             max_workers=self.options.forge_workers, thread_name_prefix="aodfix-forge"
         )
+        # PR stages wait for GitHub's write budget (minutes, when it is spent): in a pool
+        # of their own, so the waiting never holds up another repository's git work.
+        self.pr_executor = ThreadPoolExecutor(
+            max_workers=PR_WORKERS, thread_name_prefix="aodfix-pulls"
+        )
 
     async def thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Blocking git or GitHub work, off the event loop and off the agent slots."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def pr_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A PR stage (it writes to GitHub, paced), in the PR stages' own pool."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(fn, *args, **kwargs)
+        return await loop.run_in_executor(self.pr_executor, call)
+
+    def shutdown(self) -> None:
+        """Stop both pools; work not started is dropped (the batch is over)."""
+        for pool in (self.executor, self.pr_executor):
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -81,7 +81,7 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
         agent = await trail.run(Stage.AGENT, session)
     if not agent.patch:
         if resolved.branch_owner == "ours" and context.manifest.pull_request.close_obsolete:
-            closing = context.thread(close_obsolete_pull, context, resolved)
+            closing = context.pr_thread(close_obsolete_pull, context, resolved)
             await trail.run(Stage.PULL_REQUEST, closing)
         return
     show(job.repository, "verifying")
@@ -99,7 +99,7 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     if pushed.pushed is None:
         return
     show(job.repository, "PR")
-    opened = context.thread(
+    opened = context.pr_thread(
         open_pull_request, context, resolved, trail.draft(), pushed=pushed.pushed
     )
     await trail.run(Stage.PULL_REQUEST, opened)
@@ -118,7 +118,9 @@ async def _resume_pull_request(
         return False
     trail.keep(_Recorded(previous))
     context.progress.stage(job.repository, "PR")
-    opened = context.thread(open_pull_request, context, resolved, trail.draft(), pushed=False)
+    opened = context.pr_thread(
+        open_pull_request, context, resolved, trail.draft(), pushed=False
+    )
     await trail.run(Stage.PULL_REQUEST, opened)
     return True
 

@@ -64,7 +64,7 @@ class Trail:
             values.update(failure.facts)
             values.update(status=Status.FAILED, error=ErrorInfo(failure.stage, failure.message))
         elif isinstance(failure, RepositoryDeferred):
-            values.update(status=Status.DEFERRED, error=ErrorInfo(Stage.ROLLOUT, failure.reason))
+            values.update(status=Status.DEFERRED, error=ErrorInfo(failure.stage, failure.reason))
         elif isinstance(failure, RepositorySkipped):
             values.update(status=Status.SKIPPED, error=ErrorInfo(failure.stage, failure.reason))
         elif failure is not None:

@@ -29,7 +29,7 @@ class Status(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     PR_CLOSED = "pr_closed"  # its PR closed: the change is no longer needed or wanted
-    DEFERRED = "deferred"  # held back by the rollout limits before its session; runs later
+    DEFERRED = "deferred"  # held back by a limit (rollout, GitHub write budget); runs later
 
     @property
     def ok(self) -> bool:

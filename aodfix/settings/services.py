@@ -14,6 +14,7 @@ from aodfix.agent.transport import DEFAULT_AOD_TIMEOUT
 from aodfix.errors import ConfigurationError
 from aodfix.forge.app_auth import AppCredentials
 from aodfix.forge.github_client import DEFAULT_API_URL, DEFAULT_SERVER_URL, GitHubSettings
+from aodfix.forge.pacing import DEFAULT_CONTENT_LIMITS, ENV_CONTENT_LIMITS, Window, parse_limits
 from aodfix.manifest import Manifest
 from aodfix.redact import register_secret
 from aodfix.settings.environment import environment
@@ -130,7 +131,16 @@ def github_settings(env: Mapping[str, str]) -> GitHubSettings:
         token=token,
         write_interval=_seconds(env, "AODFIX_GITHUB_WRITE_INTERVAL", 1.0, zero=True),
         max_wait=_seconds(env, "AODFIX_GITHUB_MAX_WAIT", 900.0, zero=True),
+        content_limits=_content_limits(env),
     )
+
+
+def _content_limits(env: Mapping[str, str]) -> tuple[Window, ...]:
+    raw = env.get(ENV_CONTENT_LIMITS, "").strip() or DEFAULT_CONTENT_LIMITS
+    try:
+        return parse_limits(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{ENV_CONTENT_LIMITS}: {exc}") from None
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:

@@ -63,8 +63,8 @@ def test_pr_held_up_by_a_long_rate_limit_opens_on_resume_without_a_new_session(
 
     first = stack.apply(manifest, AODFIX_GITHUB_MAX_WAIT="5")
     result = first.results()["acme/a"]
-    assert first.exit_code == 1
-    assert result["status"] == "failed" and result["error"]["stage"] == "pull_request"
+    assert first.exit_code == 0, first.stderr  # deferred, not failed
+    assert result["status"] == "deferred" and result["error"]["stage"] == "pull_request"
     assert "rate limit" in result["error"]["message"] and "--resume" in result["error"]["message"]
     assert stack.github.branch_sha("acme/a", "aodfix/e2e-fix") is not None  # pushed
     assert stack.github.pull_requests() == []
@@ -90,4 +90,48 @@ def test_a_rate_limit_at_resolve_is_a_readable_failure_not_an_internal_error(
     assert (result["status"], result["error"]["stage"]) == ("failed", "resolve"), run.stderr
     assert "rate limit" in result["error"]["message"]
     assert "internal error" not in result["error"]["message"]
+    assert stack.aod.stats.created == 0
+
+
+def test_prs_past_the_content_budget_are_deferred_whole_and_open_on_resume(
+    make_stack: MakeStack,
+) -> None:
+    """Two writes per PR (create + labels) under a budget of three per minute: the first PR
+    goes, the second would wait past AODFIX_GITHUB_MAX_WAIT, so nothing of it is sent."""
+    stack = make_stack({"default": FIX})
+    names = ["acme/a", "acme/b"]
+    for name in names:
+        stack.add_repository(name, FILES)
+    manifest = stack.manifest(names, concurrency=1, pull_request={"labels": ["automated"]})
+
+    first = stack.apply(
+        manifest, AODFIX_GITHUB_CONTENT_LIMITS="3/60", AODFIX_GITHUB_MAX_WAIT="5"
+    )
+    assert first.exit_code == 0, first.stderr
+    statuses = first.statuses()
+    assert sorted(statuses.values()) == ["deferred", "pr_opened"], first.stderr
+    (late,) = [name for name, status in statuses.items() if status == "deferred"]
+    error = first.results()[late]["error"]
+    assert error["stage"] == "pull_request"
+    assert "3 writes per 60 s" in error["message"] and "--resume" in error["message"]
+    assert stack.github.branch_sha(late, "aodfix/e2e-fix") is not None  # pushed all the same
+    writes = [r for r in stack.github.requests if r.is_write]
+    assert len(writes) == 2 and all(r.status < 400 for r in writes)  # none refused, none half
+    (pull,) = stack.github.pull_requests()
+    assert pull.labels == ["automated"]
+
+    second = stack.apply(manifest, "--resume")
+    assert second.exit_code == 0, second.stderr
+    assert second.statuses() == {"acme/a": "pr_opened", "acme/b": "pr_opened"}
+    assert stack.aod.stats.created == 2  # the deferred one got only its PR
+    assert all(p.labels == ["automated"] for p in stack.github.pull_requests())
+
+
+def test_a_malformed_content_limit_is_one_line_before_any_session(make_stack: MakeStack) -> None:
+    stack = make_stack({"default": FIX})
+    stack.add_repository("acme/a", FILES)
+    run = stack.apply(stack.manifest(["acme/a"]), AODFIX_GITHUB_CONTENT_LIMITS="80 per minute")
+    assert run.exit_code == 2
+    assert "AODFIX_GITHUB_CONTENT_LIMITS" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert stack.aod.stats.created == 0

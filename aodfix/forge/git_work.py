@@ -90,7 +90,8 @@ class GitRemote:
 
 
 class Checkout:
-    """A throwaway local repository holding only the base commit."""
+    """A throwaway local repository holding only the base commit, in its index (the work
+    tree stays empty)."""
 
     def __init__(self, remote: GitRemote, base_sha: str) -> None:
         self.remote = remote
@@ -128,16 +129,21 @@ class Checkout:
             "--quiet",
             "--depth=1",
             "--no-tags",
+            "--no-auto-maintenance",  # a throwaway repository needs no upkeep
+            "--no-write-fetch-head",
             self.remote.url,
             *wanted,
             network=True,
         )
-        self._git(Stage.APPLY, "checkout", "--quiet", "--detach", self.base_sha)
+        # HEAD detached at the base and its tree in the index; no work tree is written
+        # (the patch is applied to the index, and the commit is made from it).
+        self._git(Stage.APPLY, "read-tree", self.base_sha)
+        (Path(self.repo.git_dir) / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
         self.fetched_branch = branch
         self.remote_tip = self.repo.commit(TIP_REF) if len(wanted) > 1 else None
 
     def apply(self, patch: bytes, *, three_way: bool) -> ResultTree:
-        """Apply the patch to the work tree and index (or fail at stage apply with git's
+        """Apply the patch to the index (or fail at stage apply with git's
         reason) and return what git wrote, for the policy to decide on."""
         result = apply_patch(self.path, patch, three_way_fallback=three_way)
         if not result.applies:

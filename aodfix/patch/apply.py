@@ -1,13 +1,16 @@
-"""Does a patch apply on its base? Checked with ``git apply`` on a real local checkout.
+"""Does a patch apply on its base? Checked with ``git apply`` on a real local repository.
 
-The plain check runs against the work tree. The 3-way check (used when the patch must land
-on a base other than the one the sandbox diffed against) applies into a throwaway index
-built from HEAD, because ``git apply --3way --check`` reports success even when the merge
-would leave conflicts.
+``check_applies`` asks without changing anything: the plain check against the work tree,
+the 3-way one (used when the patch must land on a base other than the one the sandbox
+diffed against) in a throwaway index built from HEAD, because ``git apply --3way --check``
+reports success even when the merge would leave conflicts. ``apply_patch`` applies to the
+index alone: no work tree is written (a large repository's checkout is most of the cost),
+and ``git apply`` changes everything or nothing, so no separate check runs first.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -52,17 +55,31 @@ def check_applies(worktree: Path, patch: bytes, *, three_way_fallback: bool = Fa
     )
 
 
-def apply_patch(worktree: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
-    """Apply ``patch`` to the work tree and index of ``worktree`` if, and only if, it applies
-    cleanly (plainly, or by a conflict-free 3-way merge when allowed)."""
-    check = check_applies(worktree, patch, three_way_fallback=three_way_fallback)
-    if not check.applies or not patch:
-        return check
-    mode = ["--3way"] if check.three_way else ["--index"]
-    done = _git(worktree, [*_APPLY, *mode, "-"], patch)
-    if done.returncode != 0:
-        return ApplyCheck(applies=False, three_way=check.three_way, message=_reason(done))
-    return check
+def apply_patch(repository: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
+    """Apply ``patch`` to the index of ``repository`` (its HEAD's tree) if, and only if, it
+    applies cleanly (plainly, or by a conflict-free 3-way merge when allowed); the work
+    tree is neither needed nor touched, and on failure the index is left as it was (the
+    merge is tried in a copy of it)."""
+    if not patch:
+        return ApplyCheck(applies=True, three_way=False, message="")
+    plain = _git(repository, [*_APPLY, "--cached", "-"], patch)
+    if plain.returncode == 0:
+        return ApplyCheck(applies=True, three_way=False, message="")
+    reason = _reason(plain)
+    if not three_way_fallback:
+        return ApplyCheck(applies=False, three_way=False, message=reason)
+    index = repository / ".git" / "index"
+    trial = index.with_name("index.aodfix-3way")
+    shutil.copyfile(index, trial)
+    env = {"GIT_INDEX_FILE": str(trial)}
+    merged = _git(repository, [*_APPLY, "--3way", "--cached", "-"], patch, env)
+    if merged.returncode == 0:
+        trial.replace(index)
+        return ApplyCheck(applies=True, three_way=True, message="")
+    trial.unlink()
+    return ApplyCheck(
+        applies=False, three_way=True, message=f"{reason}; 3-way merge: {_reason(merged)}"
+    )
 
 
 def _git(

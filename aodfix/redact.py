@@ -6,7 +6,6 @@ import base64
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
 SECRET_ENV_VARS = (
     "AOD_API_TOKEN",
@@ -61,12 +60,3 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     ):
         text = text.replace(secret, MASK)
     return _TOKEN_SHAPES.sub(MASK, text)
-
-
-def redact_file(path: Path) -> None:
-    """Mask, in place, what was registered after ``path`` was written."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return
-    path.write_text(redact(text), encoding="utf-8")

@@ -22,8 +22,9 @@ from aodfix.pipeline.agent import AgentResult
 from aodfix.pipeline.checks import CheckedPatch, violation_list
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.resolve import Resolved
-from aodfix.redact import known_secrets, redact_file, register_secret
+from aodfix.redact import known_secrets, register_secret
 from aodfix.report.models import Stage, Status
+from aodfix.report.transcripts import redact_transcript
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def publish(
         tree = checkout.apply(checked.patch, three_way=not repository.base_is_default)
         notes = _check_tree(context, tree)
         if manifest.policy.block_secrets:
-            _check_secrets(context, checkout.added_text(), agent.transcript, notes)
+            added = checkout.added_text()
+            _check_secrets(context, added, job.repository, agent.transcript, notes)
         if dry_run:
             return Published(None, notes)
         checkout.commit(message=job.commit_message, author=context.author, batch=manifest.name)
@@ -81,7 +83,11 @@ def _check_tree(context: Context, tree: ResultTree) -> tuple[str, ...]:
 
 
 def _check_secrets(
-    context: Context, added: bytes, transcript: str | None, notes: tuple[str, ...]
+    context: Context,
+    added: bytes,
+    repository: str,
+    transcript: str | None,
+    notes: tuple[str, ...],
 ) -> None:
     """Credentials among the lines git would add (binary files read as text); each is
     masked from here on, everywhere (the transcript, already written, is masked again)."""
@@ -91,7 +97,7 @@ def _check_secrets(
     for finding in findings:
         register_secret(finding.value)
     if transcript:
-        redact_file(context.options.report_dir / transcript)
+        redact_transcript(context.options.report_dir, transcript, repository)
     found = [
         f"{f.path}:{f.line}: adds a credential ({f.kind}) (policy.block_secrets)" for f in findings
     ]

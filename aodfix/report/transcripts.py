@@ -1,7 +1,8 @@
 """Each session's raw output, kept beside the report so a failure can be read afterwards.
 
 One text file per repository under ``transcripts/``: every turn's stdout (the runtime's JSON
-lines) and stderr, in order, redacted, with very long turns shortened in the middle.
+lines) and stderr, in order, redacted, with very long turns shortened in the middle. Beside
+it, the same text as a page a person reads (``transcript_page``): the ``.log`` is for machines.
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ def transcript_name(repository: str) -> str:
     return f"{DIRECTORY}/{safe}.log"
 
 
+def page_name(transcript: str | None) -> str | None:
+    """The readable page written beside a transcript ``.log`` (None for any other file)."""
+    if not transcript or not transcript.endswith(".log"):
+        return None
+    return transcript.removesuffix(".log") + ".html"
+
+
 def write_transcript(
     report_dir: Path, repository: str, session_id: str | None, turns: Sequence[TurnOutput]
 ) -> str:
-    """Write the transcript; returns its path relative to ``report_dir``."""
+    """Write the transcript and its readable page; returns the transcript's path relative
+    to ``report_dir``."""
     name = transcript_name(repository)
     parts = [f"# aodfix transcript of {repository}, AoD session {session_id or '-'}\n"]
     for number, turn in enumerate(turns, start=1):
@@ -38,8 +47,28 @@ def write_transcript(
             parts.append(_shorten(turn.stderr))
     path = report_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact("".join(parts)), encoding="utf-8")
+    _write(path, redact("".join(parts)), repository)
     return name
+
+
+def redact_transcript(report_dir: Path, name: str, repository: str) -> None:
+    """Mask, in the transcript ``name`` and its page, what was registered after they were
+    written (a credential the patch added)."""
+    path = report_dir / name
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    _write(path, redact(text), repository)
+
+
+def _write(path: Path, text: str, repository: str) -> None:
+    # Imported here: the page uses report.html's templates, and html.py links to the page.
+    from aodfix.report.transcript_page import render_transcript_page
+
+    path.write_text(text, encoding="utf-8")
+    page = render_transcript_page(text, repository=repository, raw_log=path.name)
+    path.with_suffix(".html").write_text(page, encoding="utf-8")
 
 
 def _shorten(text: str) -> str:

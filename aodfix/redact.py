@@ -17,9 +17,12 @@ SECRET_ENV_VARS = (
 MASK = "***"
 
 _extra: set[str] = set()
-# Shapes of GitHub and AoD tokens, masked even when aodfix was not told about them.
+# Shapes of GitHub and AoD tokens, masked even when aodfix was not told about them: at a
+# word's start, also right after a JSON escape ("\nghp_…" in a report is a token after a
+# newline, not inside a word).
 _TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|aod_[A-Za-z0-9_-]{20,})"
+    r"(?:(?<!\w)|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4}))"
+    r"(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|aod_[A-Za-z0-9_-]{20,})"
 )
 
 

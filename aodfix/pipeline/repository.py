@@ -118,9 +118,7 @@ async def _resume_pull_request(
         return False
     trail.keep(_Recorded(previous))
     context.progress.stage(job.repository, "PR")
-    opened = context.pr_thread(
-        open_pull_request, context, resolved, trail.draft(), pushed=False
-    )
+    opened = context.pr_thread(open_pull_request, context, resolved, trail.draft(), pushed=False)
     await trail.run(Stage.PULL_REQUEST, opened)
     return True
 

@@ -404,7 +404,8 @@ class AodApi:
             return _detail(409, "Cannot delete an active session")
         self.store.remove_session(session)
         self.runner.groups.kill(session.id)
-        await asyncio.to_thread(shutil.rmtree, session.directory, True)
+        if session.directory.exists():  # light sessions never make one: no thread hop
+            await asyncio.to_thread(shutil.rmtree, session.directory, True)
         return _detail(200, "Session deleted")
 
     async def stream(self, request: Request, owner: str) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from aodfix.emulator.aod.config import (
     Truncation,
 )
 from aodfix.emulator.aod.faults import Faults
+from aodfix.emulator.aod.light import LightTurns
 from aodfix.emulator.aod.runner import ProcessGroups, SessionRunner
 from aodfix.emulator.aod.scenario import Scenario
 from aodfix.emulator.aod.schemas import RUNTIMES
@@ -39,9 +41,17 @@ SHUTDOWN_TIMEOUT = 5.0
 class EmulatorStats:
     """Counts for tests to assert on: requests per route, sessions and their peak."""
 
-    def __init__(self, store: Store, requests: RequestStats) -> None:
+    def __init__(
+        self,
+        store: Store,
+        requests: RequestStats,
+        groups: ProcessGroups,
+        light: LightTurns | None = None,
+    ) -> None:
         self._store = store
         self._requests = requests
+        self._groups = groups
+        self._light = light
 
     @property
     def requests(self) -> Counter[str]:
@@ -75,6 +85,17 @@ class EmulatorStats:
         return self._store.created
 
     @property
+    def processes_started(self) -> int:
+        """Processes the emulator started: clones, setup scripts, agents (light mode: only
+        those of its computations)."""
+        return self._groups.started
+
+    @property
+    def light_computations(self) -> int:
+        """Histories light mode really ran (one per distinct base sha and script)."""
+        return self._light.computations if self._light is not None else 0
+
+    @property
     def undeleted(self) -> set[str]:
         """Ids of sessions created and not deleted: after a clean run, empty."""
         return set(self._store.sessions)
@@ -87,6 +108,11 @@ class AodEmulator(Lifecycle):
     GitHub emulator's URL, or ``file://``); ``timeout_scale`` multiplies every per-turn
     timeout so tests need not wait the API's 10 s minimum; ``terminal_events="stored"``
     stores each turn's ending as a row of its own instead of making one up per connection.
+
+    ``light=True`` is for benchmarks: turns neither clone nor start an agent process but
+    replay what the scripted agent printed when the emulator ran the same history once
+    (``light.py``), so thousands of sessions cost the emulator next to nothing. Everything
+    else (records, streams, quota, turns, faults) is unchanged. Not with ``agent_command``.
     """
 
     def __init__(
@@ -106,11 +132,14 @@ class AodEmulator(Lifecycle):
         git_base_urls: Sequence[str] = (),
         timeout_scale: float = 1.0,
         terminal_events: TerminalEvents = "synthesized",
+        light: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         if not tokens:
             raise ValueError("the emulator needs at least one token")
+        if light and agent_command is not None:
+            raise ValueError("light mode replays the scripted agent: it takes no agent_command")
         self.config = EmulatorConfig(
             data_dir=Path(data_dir),
             tokens=tuple(tokens),
@@ -131,8 +160,13 @@ class AodEmulator(Lifecycle):
         self._store = Store()
         self._groups = ProcessGroups()
         requests = RequestStats()
-        self.stats = EmulatorStats(self._store, requests)
-        runner = SessionRunner(self.config, self._store, self._groups)
+        light_turns = None
+        if light:  # computations run on a normal runner whose store nobody sees
+            unscaled = dataclasses.replace(self.config, timeout_scale=1.0)
+            scratch = SessionRunner(unscaled, Store(), self._groups)
+            light_turns = LightTurns(self.config.sessions_dir, scratch)
+        self.stats = EmulatorStats(self._store, requests, self._groups, light_turns)
+        runner = SessionRunner(self.config, self._store, self._groups, light_turns)
         self._api = AodApi(self.config, self._store, runner, self.scenario, self.faults, requests)
         self._server = BackgroundServer(build_app(self._api), host=host, port=port)
         self._started = self._stopped = False

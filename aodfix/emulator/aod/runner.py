@@ -4,6 +4,10 @@ It writes what the service's worker writes — ``stage`` rows while provisioning
 rows as the agent prints, the final status — and nothing else: streams turn those rows into
 SSE. Every process (clones, setup script, agent) runs in a process group of its own so that
 terminate, timeout and ``stop()`` kill everything it started.
+
+In light mode (``light`` given) the same rows are written, but provisioning does nothing and
+a turn replays the output ``LightTurns`` computed once for its history: no clone, no process,
+and the turn's delay is a timer on the event loop.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import aodfix
 from aodfix.emulator.aod.config import EmulatorConfig
+from aodfix.emulator.aod.light import LightModeError, LightTurns
 from aodfix.emulator.aod.scripted_agent import PLAN_ENV, TurnPlan
 from aodfix.emulator.aod.store import Session, Store, Turn, TurnStatus, utcnow
 
@@ -44,10 +49,12 @@ class ProcessGroups:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._groups: dict[int, str] = {}
+        self.started = 0  # processes started so far (clones, setup scripts, agents)
 
     def add(self, pgid: int, session_id: str) -> None:
         with self._lock:
             self._groups[pgid] = session_id
+            self.started += 1
 
     def discard(self, pgid: int) -> None:
         with self._lock:
@@ -86,17 +93,24 @@ def _base_env(home: Path) -> dict[str, str]:
 
 
 class SessionRunner:
-    def __init__(self, config: EmulatorConfig, store: Store, groups: ProcessGroups) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        store: Store,
+        groups: ProcessGroups,
+        light: LightTurns | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.groups = groups
+        self.light = light
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start_first_turn(self, session: Session) -> None:
-        self._spawn(self._provision_and_run(session))
+        self._spawn(self.provision_and_run(session))
 
     def start_next_turn(self, session: Session) -> None:
-        self._spawn(self._run_turn(session, session.current_turn))
+        self._spawn(self.run_turn(session, session.current_turn))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -108,10 +122,13 @@ class SessionRunner:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.light is not None:
+            await self.light.shutdown()
 
     # --- provisioning ---------------------------------------------------------------------
 
-    async def _provision_and_run(self, session: Session) -> None:
+    async def provision_and_run(self, session: Session) -> None:
+        """Provision the sandbox (stage rows), then run the session's first turn."""
         turn = session.current_turn
         stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("create_sprite", lambda: self._create_sandbox(session)),
@@ -128,6 +145,8 @@ class SessionRunner:
         ]
         if session.agent.skills:
             stages.append(("skills", _nothing))
+        if self.light is not None:  # the same rows; the computation did the work once
+            stages = [(name, _nothing) for name, _ in stages]
         for name, step in stages:
             if session.sandbox_gone:
                 self._abort(session, turn)
@@ -146,7 +165,7 @@ class SessionRunner:
                 self._finish(session, turn, "failed", None)
                 return
             session.log.stage(name, "done", duration_ms=_ms_since(started))
-        await self._run_turn(session, turn)
+        await self.run_turn(session, turn)
 
     async def _create_sandbox(self, session: Session) -> None:
         sandbox = session.sandbox
@@ -222,7 +241,8 @@ class SessionRunner:
 
     # --- turns ----------------------------------------------------------------------------
 
-    async def _run_turn(self, session: Session, turn: Turn) -> None:
+    async def run_turn(self, session: Session, turn: Turn) -> None:
+        """Run ``turn`` to its end: status rows, output rows, the final state."""
         if session.sandbox_gone:
             self._abort(session, turn)
             return
@@ -231,6 +251,9 @@ class SessionRunner:
         turn.started_at = utcnow()
         session.stale_after = turn.script.stale
         self.store.set_status(session, "running")
+        if self.light is not None:
+            await self._replay_turn(session, turn, self.light)
+            return
         try:
             argv, env, stdin = self._agent_invocation(session, turn)
             process = await asyncio.create_subprocess_exec(
@@ -283,6 +306,39 @@ class SessionRunner:
             self._finish(session, turn, "failed", None)
             return
         self._finish(session, turn, "completed" if code == 0 else "failed", code)
+
+    async def _replay_turn(self, session: Session, turn: Turn, light: LightTurns) -> None:
+        """A light turn: the computed output, its head at once and the rest after the
+        script's delay, with the process path's timeout and terminate behaviour."""
+        try:
+            replay = await light.replay(session, turn)
+        except LightModeError as exc:
+            if session.sandbox_gone:
+                turn.status, turn.ended_at = "failed", utcnow()
+                return
+            session.log.output("stderr", f"turn failed: {exc}\n", turn.number)
+            self._finish(session, turn, "failed", None)
+            return
+        if not session.sandbox_gone:
+            for stream, text in replay.head:
+                session.log.output(stream, text, turn.number)
+        script = turn.script
+        limit = turn.timeout * self.config.timeout_scale
+        hangs = script.hang or script.stale is not None
+        timed_out = hangs or script.delay >= limit
+        await _sleep_unless_gone(session, limit if timed_out else script.delay)
+        if session.sandbox_gone:
+            # Killed with the sandbox, as the process path reports a SIGKILL.
+            turn.status, turn.exit_code, turn.ended_at = "failed", 128 + 9, utcnow()
+            return
+        if timed_out:
+            message = f"turn failed: command timed out after {turn.timeout}s\n"
+            session.log.output("stderr", message, turn.number)
+            self._finish(session, turn, "failed", None)
+            return
+        for text in replay.rest:
+            session.log.output("stdout", text, turn.number)
+        self._finish(session, turn, replay.status, replay.exit_code)
 
     def _agent_invocation(
         self, session: Session, turn: Turn
@@ -344,6 +400,20 @@ class SessionRunner:
         if not session.deleted:
             session.log.output("stderr", message, turn.number)
         turn.status, turn.ended_at = "failed", utcnow()
+
+
+async def _sleep_unless_gone(session: Session, seconds: float) -> None:
+    """Wait ``seconds`` on the event loop, or less if the session's sandbox goes away."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not session.sandbox_gone:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        changed = session.log.waiter()  # set by any row or status change
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(remaining):
+                await changed.wait()
 
 
 async def _nothing() -> None:

@@ -9,6 +9,7 @@ from aodfix.emulator.github.faults import Fault, Faults
 from aodfix.emulator.github.pulls import MergeRefused
 from aodfix.emulator.github.rate_limit import SearchLimits
 from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.secondary_limits import Refusal, SecondaryLimits, SecondaryLimitStats
 from aodfix.emulator.github.seeding import RepositorySpec
 from aodfix.emulator.github.views import GitHubAppView, PullRequestView, TokenView
 
@@ -22,7 +23,10 @@ __all__ = [
     "LoggedRequest",
     "MergeRefused",
     "PullRequestView",
+    "Refusal",
     "RepositorySpec",
     "SearchLimits",
+    "SecondaryLimitStats",
+    "SecondaryLimits",
     "TokenView",
 ]

@@ -1,8 +1,13 @@
 """The emulator's Starlette app: ``/api/v3/...`` is the REST API, ``/api/graphql`` its
 GraphQL sliver, ``/O/N/pull/N`` a PR page, everything else git smart HTTP.
+
+An API call holds one of its token's concurrent slots (the secondary limit) from the moment
+it arrives, body upload included, until it is answered.
 """
 
 from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,24 +29,38 @@ def build_app(context: EmulatorContext) -> Starlette:
     rest = RestApi(context)
     graphql_api = GraphQLApi(context)
 
+    def slot(request: Request) -> AbstractContextManager[bool]:
+        """One of the caller's concurrent slots: True when it got one (or the rule is off)."""
+        if context.secondary.limits.concurrent is None:
+            return nullcontext(True)
+        label = context.access.identify(request.headers.get("authorization")).label
+        return context.secondary.slot(label)
+
     async def api(request: Request) -> Response:
-        body = await request.body()
-        # Handlers run git subprocesses and take the store lock: keep them off the loop.
-        raw = await run_in_threadpool(
-            rest.handle,
-            request.method,
-            request.url.path,
-            request.url.query,
-            request.headers.get("authorization"),
-            body,
-        )
+        with slot(request) as admitted:
+            body = await request.body()
+            # Handlers run git subprocesses and take the store lock: keep them off the loop.
+            raw = await run_in_threadpool(
+                rest.handle,
+                request.method,
+                request.url.path,
+                request.url.query,
+                request.headers.get("authorization"),
+                body,
+                crowded=not admitted,
+            )
         return Response(raw.body, status_code=raw.status, headers=raw.headers)
 
     async def graphql(request: Request) -> Response:
-        body = await request.body()
-        raw = await run_in_threadpool(
-            graphql_api.handle, request.url.path, request.headers.get("authorization"), body
-        )
+        with slot(request) as admitted:
+            body = await request.body()
+            raw = await run_in_threadpool(
+                graphql_api.handle,
+                request.url.path,
+                request.headers.get("authorization"),
+                body,
+                crowded=not admitted,
+            )
         return Response(raw.body, status_code=raw.status, headers=raw.headers)
 
     async def git(request: Request) -> Response:

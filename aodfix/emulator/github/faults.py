@@ -17,11 +17,17 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
     "again. If you reach out to GitHub Support for help, please include the request ID "
     "EMULATOR:0000."
 )
+CONTENT_CREATION_LIMIT_MESSAGE = (
+    "You have exceeded a secondary rate limit and have been temporarily blocked from content "
+    "creation. Please retry your request again later. If you reach out to GitHub Support for "
+    "help, please include the request ID EMULATOR:0000."
+)
 PRIMARY_RATE_LIMIT_MESSAGE = (
     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, "
     "please include the request ID EMULATOR:0000."
 )
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+SECONDARY_RATE_LIMIT_DOCS = f"{RATE_LIMIT_DOCS}#about-secondary-rate-limits"
 _SERVER_ERROR_MESSAGES = {
     500: "Server Error",
     502: "Server Error",
@@ -66,7 +72,7 @@ class Faults:
             Fault(
                 403,
                 SECONDARY_RATE_LIMIT_MESSAGE,
-                f"{RATE_LIMIT_DOCS}#about-secondary-rate-limits",
+                SECONDARY_RATE_LIMIT_DOCS,
                 headers,
                 _methods(methods),
             ),

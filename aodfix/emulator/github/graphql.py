@@ -6,7 +6,8 @@ GitHub's REST API cannot mark a draft PR ready for review; PyGithub's
 ``node_id``. This module parses just enough GraphQL for any client's spelling of those
 (variables, inline input, aliases, ``__typename``) and answers everything else as GitHub
 answers a query it cannot run: HTTP 200 with ``errors``. Calls count against the
-``graphql`` window and are logged as kind ``graphql``.
+``graphql`` window and the secondary limits (a mutation creates content) and are logged as
+kind ``graphql``.
 """
 
 from __future__ import annotations
@@ -262,6 +263,16 @@ def _project(value: dict[str, Any], selections: list[Selection], type_name: str)
     return answer
 
 
+def _operation_kind(body: bytes) -> str:
+    """The operation's kind, for the secondary limits: a document the emulator cannot
+    parse counts as a query."""
+    try:
+        request = json.loads(body)
+        return _Parser(str(request["query"])).operation().kind
+    except (ValueError, TypeError, KeyError, GraphQLError):
+        return "query"
+
+
 class GraphQLApi:
     """The ``/api/graphql`` side of one emulator."""
 
@@ -272,17 +283,22 @@ class GraphQLApi:
             "convertPullRequestToDraft": self._convert_to_draft,
         }
 
-    def handle(self, path: str, authorization: str | None, body: bytes) -> RawResponse:
+    def handle(
+        self, path: str, authorization: str | None, body: bytes, *, crowded: bool = False
+    ) -> RawResponse:
+        """``crowded``: the caller had no concurrent slot left (the secondary limit)."""
         caller = self.context.access.identify(authorization)
-        status, answer = self._answer(caller, body)
-        self.context.log.add(LoggedRequest("graphql", "POST", path, status, "", caller.label))
         headers = {
             **self.context.graphql_rate.count().headers(),
             "Content-Type": "application/json; charset=utf-8",
         }
+        status, answer = self._answer(caller, body, crowded, headers)
+        self.context.log.add(LoggedRequest("graphql", "POST", path, status, "", caller.label))
         return RawResponse(status, headers, json.dumps(answer).encode())
 
-    def _answer(self, caller: Caller, body: bytes) -> tuple[int, Json]:
+    def _answer(
+        self, caller: Caller, body: bytes, crowded: bool, headers: dict[str, str]
+    ) -> tuple[int, Json]:
         if caller.refusal is not None:
             return 401, {"message": caller.refusal, "documentation_url": _AUTH_DOCS}
         if caller.anonymous:
@@ -290,6 +306,11 @@ class GraphQLApi:
             return 401, {"message": message, "documentation_url": _AUTH_DOCS}
         if caller.app is not None:
             return 403, {"message": NOT_FOR_INTEGRATIONS, "documentation_url": _AUTH_DOCS}
+        write = _operation_kind(body) == "mutation"  # points and content: a simplification
+        refusal = self.context.secondary.admit(caller.label, write=write, crowded=crowded)
+        if refusal is not None:
+            headers.update(refusal.headers())
+            return refusal.status, refusal.body()
         try:
             request = json.loads(body)
         except ValueError:

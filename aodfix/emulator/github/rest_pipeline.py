@@ -1,7 +1,8 @@
 """One REST call from raw request to raw response: auth, faults, dispatch, headers, log.
 
 The order matches GitHub: bad credentials are refused before anything else, an armed fault
-(rate limit, 5xx) answers next, then a spent search window, then the route's needs (an app
+(rate limit, 5xx) answers next, then a spent secondary limit (``secondary_limits``; the
+refused call is not performed), then a spent search window, then the route's needs (an app
 JWT, or a token whose scope covers the repository and grants the permission), and every
 answer — errors included — carries the ``X-RateLimit-*`` headers of the window it counted
 against (``core``, or the caller's ``search``/``code_search``), which aodfix paces itself by.
@@ -32,7 +33,7 @@ from aodfix.emulator.github.context import EmulatorContext
 from aodfix.emulator.github.faults import PRIMARY_RATE_LIMIT_MESSAGE, RATE_LIMIT_DOCS
 from aodfix.emulator.github.git_repos import GitCommandError
 from aodfix.emulator.github.rate_limit import RateSnapshot, retry_after
-from aodfix.emulator.github.request_log import LoggedRequest
+from aodfix.emulator.github.request_log import WRITE_METHODS, LoggedRequest
 from aodfix.emulator.github.rest_router import (
     RestCall,
     RestError,
@@ -76,8 +77,16 @@ class RestApi:
         self._request_ids = itertools.count(1)
 
     def handle(
-        self, method: str, path: str, query: str, authorization: str | None, body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        authorization: str | None,
+        body: bytes,
+        *,
+        crowded: bool = False,
     ) -> RawResponse:
+        """``crowded``: the caller had no concurrent slot left (the secondary limit)."""
         api_path = path.removeprefix(API_PREFIX).rstrip("/") or "/"
         caller = self.context.access.identify(authorization)
         matched = self.router.match(method, api_path)
@@ -89,7 +98,7 @@ class RestApi:
             "X-GitHub-Request-Id": f"EMU:{next(self._request_ids):08X}",
         }
         exhausted = None if spent else snapshot
-        result = self._answer(method, api_path, query, caller, body, matched, exhausted)
+        result = self._answer(method, api_path, query, caller, body, matched, exhausted, crowded)
         headers.update(result.headers)
         payload = b"" if result.payload is None else json.dumps(result.payload).encode()
         entry = LoggedRequest("rest", method, path, result.status, query, caller.label)
@@ -114,6 +123,7 @@ class RestApi:
         body: bytes,
         matched: tuple[Route, dict[str, str]] | None,
         exhausted: RateSnapshot | None,
+        crowded: bool,
     ) -> RestResult:
         if caller.refusal is not None:
             return _error(RestError(401, caller.refusal))
@@ -121,6 +131,10 @@ class RestApi:
         if fault is not None:
             error = shapes.error(fault.message, fault.status, docs=fault.documentation_url)
             return RestResult(fault.status, error, dict(fault.headers))
+        write = method in WRITE_METHODS
+        refusal = self.context.secondary.admit(caller.label, write=write, crowded=crowded)
+        if refusal is not None:
+            return RestResult(refusal.status, refusal.body(), refusal.headers())
         if exhausted is not None:
             return _rate_limited(exhausted)
         if matched is None:

@@ -6,18 +6,27 @@ empty repository (``BareRepository.copy_of``) and only its content is imported; 
 with the same files, branch and history copy the first one whole, which costs no git at all.
 Campaign tests need hundreds of pull requests on them: the change commit is imported once
 per distinct base commit and its pack hard-linked into the others (``seed_pull_requests``).
+Benchmarks need ten thousand repositories at one commit: ``create_from_template`` imports the
+content once into a compact template and makes each repository of a handful of hard links.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aodfix.emulator.github.git_repos import BareRepository, FileEntry, files_of_folder
+from aodfix.emulator.github.git_repos import (
+    BareRepository,
+    FileEntry,
+    _link_or_copy,
+    files_of_folder,
+)
 from aodfix.emulator.github.store import (
     AccountKind,
     IssueRecord,
@@ -90,7 +99,6 @@ def create_repositories(store: Store, specs: Sequence[RepositorySpec], user: str
         made: dict[tuple[tuple[FileEntry, ...], str, int], tuple[BareRepository, str]] = {}
         shas = []
         for spec, entries, topics in checked:
-            owner, name = split_full_name(spec.full_name)
             path = store.bare_path(spec.full_name)
             key = (entries, spec.default_branch, spec.history)
             if key in made:
@@ -100,29 +108,123 @@ def create_repositories(store: Store, specs: Sequence[RepositorySpec], user: str
                 bare = BareRepository.copy_of(_blank(store, spec.default_branch), path)
                 sha = bare.seed(spec.default_branch, list(entries), spec.history)
                 made[key] = (bare, sha)
-            kind: AccountKind = "User" if owner.lower() == user.lower() else "Organization"
-            account = store.add_account(owner, kind)
-            created = as_utc(spec.created_at)
-            store.add(
-                RepositoryRecord(
-                    id=store.next_id(),
-                    owner=owner,
-                    name=name,
-                    default_branch=spec.default_branch,
-                    private=spec.private,
-                    archived=spec.archived,
-                    created_at=created,
-                    bare=bare,
-                    description=spec.description,
-                    owner_type=account.kind,
-                    fork=spec.fork,
-                    topics=topics,
-                    language=spec.language,
-                    pushed_at=as_utc(spec.pushed_at) if spec.pushed_at else None,
-                )
-            )
+            _register(store, spec, bare, topics, user)
             shas.append(sha)
         return shas
+
+
+def create_from_template(
+    store: Store, names: Sequence[str], source: Path, user: str, *, default_branch: str = "main"
+) -> str:
+    """Create every repository of ``names`` holding ``source`` at one shared commit, whose
+    sha it returns (nothing when one is refused up front).
+
+    For benchmarks of thousands: the content is imported once into a compact template (one
+    pack, no sample hooks), and each repository is that template's few directories made
+    and its files hard-linked — no git process, no copy of the tree walk per repository.
+    """
+    specs = [RepositorySpec(name, source=source, default_branch=default_branch) for name in names]
+    if not specs:
+        return ""
+    entries = specs[0].entries()  # reads and checks ``source`` once
+    with store.lock:
+        _refuse_existing(store, specs)
+        template, sha = _compact_template(store, entries, default_branch)
+        layout = _Layout.of(template.path)
+        for spec in specs:
+            bare = layout.copy_to(store.bare_path(spec.full_name))
+            _register(store, spec, bare, [], user)
+        return sha
+
+
+def _register(
+    store: Store, spec: RepositorySpec, bare: BareRepository, topics: list[str], user: str
+) -> None:
+    """Add ``spec``'s record: what the REST API answers for it."""
+    owner, name = split_full_name(spec.full_name)
+    kind: AccountKind = "User" if owner.lower() == user.lower() else "Organization"
+    account = store.add_account(owner, kind)
+    store.add(
+        RepositoryRecord(
+            id=store.next_id(),
+            owner=owner,
+            name=name,
+            default_branch=spec.default_branch,
+            private=spec.private,
+            archived=spec.archived,
+            created_at=as_utc(spec.created_at),
+            bare=bare,
+            description=spec.description,
+            owner_type=account.kind,
+            fork=spec.fork,
+            topics=topics,
+            language=spec.language,
+            pushed_at=as_utc(spec.pushed_at) if spec.pushed_at else None,
+        )
+    )
+
+
+# What a bare repository needs to be served, fetched from and pushed to; the rest of what
+# ``git init`` writes (sample hooks, description, info/, branches/, refs/tags/) is optional.
+_OPTIONAL = ("description", "info", "branches", "refs/tags", "objects/info")
+
+
+def _compact_template(
+    store: Store, entries: tuple[FileEntry, ...], branch: str
+) -> tuple[BareRepository, str]:
+    """A repository holding ``entries`` on ``branch`` with as few files as git allows:
+    every copy of it makes a handful of directories and links a handful of files."""
+    digest = hashlib.sha256(repr((entries, branch)).encode()).hexdigest()[:20]
+    folder = store.repos_root / ".templates" / f"compact-{digest}.git"
+    if folder.exists():
+        template = BareRepository(folder)
+        sha = template.branch_head(branch)
+        if sha is not None:
+            return template, sha
+        shutil.rmtree(folder)  # left half-made by an interrupted run
+    template = BareRepository.copy_of(_blank(store, branch), folder)
+    sha = template.seed(branch, list(entries), 1)
+    template.run("repack", "-a", "-d", "-q")
+    for sample in (folder / "hooks").glob("*.sample"):
+        sample.unlink()
+    for optional in _OPTIONAL:
+        target = folder / optional
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    return template, sha
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A repository's directories (parents first) and files, relative to its root."""
+
+    root: Path
+    directories: tuple[str, ...]
+    files: tuple[str, ...]
+
+    @classmethod
+    def of(cls, root: Path) -> _Layout:
+        directories: list[str] = []
+        files: list[str] = []
+        for folder, subfolders, names in os.walk(root):
+            relative = os.path.relpath(folder, root)
+            subfolders.sort()
+            if relative != ".":
+                directories.append(relative)
+            files += [os.path.normpath(os.path.join(relative, name)) for name in sorted(names)]
+        return cls(root, tuple(directories), tuple(files))
+
+    def copy_to(self, path: Path) -> BareRepository:
+        """A copy made of hard links (see ``BareRepository.copy_of`` for why that is safe)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(path)
+        for directory in self.directories:
+            os.mkdir(path / directory)
+        for name in self.files:
+            _link_or_copy(str(self.root / name), str(path / name))
+        return BareRepository(path)
 
 
 @dataclass(frozen=True)

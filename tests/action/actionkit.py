@@ -17,6 +17,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "config" / "workflows" / "aodfix.yml"
+SHARDED_WORKFLOW = ROOT / "config" / "workflows" / "aodfix-sharded.yml"
+WORKFLOWS = sorted((ROOT / "config" / "workflows").glob("*.yml"))
 
 
 def tool(name: str) -> str:

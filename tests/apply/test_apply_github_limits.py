@@ -104,9 +104,7 @@ def test_prs_past_the_content_budget_are_deferred_whole_and_open_on_resume(
         stack.add_repository(name, FILES)
     manifest = stack.manifest(names, concurrency=1, pull_request={"labels": ["automated"]})
 
-    first = stack.apply(
-        manifest, AODFIX_GITHUB_CONTENT_LIMITS="3/60", AODFIX_GITHUB_MAX_WAIT="5"
-    )
+    first = stack.apply(manifest, AODFIX_GITHUB_CONTENT_LIMITS="3/60", AODFIX_GITHUB_MAX_WAIT="5")
     assert first.exit_code == 0, first.stderr
     statuses = first.statuses()
     assert sorted(statuses.values()) == ["deferred", "pr_opened"], first.stderr

@@ -109,12 +109,15 @@ async def _run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _interrupt, main, gateway)
     try:
-        # One connection per streaming session plus room for creates and deletes: httpx's
-        # default pool (100) would starve a batch running near that many sessions.
-        limits = httpx.Limits(max_connections=options.concurrency * 2 + 20)
+        # One connection per streaming session (httpx's default pool of 100 would starve a
+        # batch running near that many), and a pool of its own for creates and deletes.
+        streams = httpx.Limits(max_connections=options.concurrency + 10)
+        calls = httpx.Limits(max_connections=options.concurrency + 10, max_keepalive_connections=20)
         # Every answer bounded in time and size: a hostile AoD fails a repository, not the run.
         transport = BoundedTransport(
-            httpx.AsyncHTTPTransport(limits=limits), timeout=aod.request_timeout
+            httpx.AsyncHTTPTransport(limits=calls),
+            streams=httpx.AsyncHTTPTransport(limits=streams),
+            timeout=aod.request_timeout,
         )
         async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
             # A refused token or an unreachable API: one line, before any session.

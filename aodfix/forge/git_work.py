@@ -97,8 +97,9 @@ class Checkout:
         self.remote = remote
         self.base_sha = base_sha
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
-        self._git(Stage.APPLY, "init", "--quiet")  # with the scrubbed environment
-        self.repo = git.Repo(self.path)
+        # With the scrubbed environment, and no template: no sample hooks to write and delete.
+        self._git(Stage.APPLY, "init", "--quiet", "--template=")
+        self._repo: git.Repo | None = None
         self.fetched_branch: str | None = None
         self.remote_tip: git.Commit | None = None
 
@@ -108,8 +109,16 @@ class Checkout:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @property
+    def repo(self) -> git.Repo:
+        """GitPython's view, opened when first needed (a dry run never needs it)."""
+        if self._repo is None:
+            self._repo = git.Repo(self.path)
+        return self._repo
+
     def close(self) -> None:
-        self.repo.close()
+        if self._repo is not None:
+            self._repo.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
     def fetch(self, branch: str | None = None) -> None:
@@ -138,7 +147,7 @@ class Checkout:
         # HEAD detached at the base and its tree in the index; no work tree is written
         # (the patch is applied to the index, and the commit is made from it).
         self._git(Stage.APPLY, "read-tree", self.base_sha)
-        (Path(self.repo.git_dir) / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
+        (self.path / ".git" / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
         self.fetched_branch = branch
         self.remote_tip = self.repo.commit(TIP_REF) if len(wanted) > 1 else None
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aod import AsyncClient
 
@@ -23,6 +23,8 @@ from aodfix.progress import Progress, SilentProgress
 
 T = TypeVar("T")
 
+Pool = Literal["lookups", "git", "pulls"]
+LOOKUP_WORKERS = 4
 PR_WORKERS = 4
 
 
@@ -54,8 +56,7 @@ class Context:
     registry: SessionRegistry = field(default_factory=SessionRegistry, init=False)
     admission: asyncio.Semaphore = field(init=False)
     author: GitIdentity = field(init=False)
-    executor: ThreadPoolExecutor = field(init=False)
-    pr_executor: ThreadPoolExecutor = field(init=False)
+    pools: dict[Pool, ThreadPoolExecutor] = field(init=False)
     rollout: Rollout = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,27 +66,29 @@ class Context:
         self.admission = asyncio.Semaphore(concurrency + max(2, concurrency // 2))
         self.author = GitIdentity.parse(self.manifest.commit.author)
         self.rollout = Rollout(self.manifest.rollout, dry_run=self.options.dry_run)
-        self.executor = ThreadPoolExecutor(
-            max_workers=self.options.forge_workers, thread_name_prefix="aodfix-forge"
-        )
-        # PR stages wait for GitHub's write budget (minutes, when it is spent): in a pool
-        # of their own, so the waiting never holds up another repository's git work.
-        self.pr_executor = ThreadPoolExecutor(
-            max_workers=PR_WORKERS, thread_name_prefix="aodfix-pulls"
-        )
+        # Three pools, so no kind of blocking work queues behind another: the GitHub reads
+        # that admit a repository to its session (a free agent slot waits for them), git
+        # work after a session, and PR stages, which wait for GitHub's write budget
+        # (minutes, when it is spent).
+        sizes: dict[Pool, int] = {
+            "lookups": LOOKUP_WORKERS,
+            "git": self.options.forge_workers,
+            "pulls": PR_WORKERS,
+        }
+        self.pools = {
+            name: ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"aodfix-{name}")
+            for name, size in sizes.items()
+        }
 
-    async def thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Blocking git or GitHub work, off the event loop and off the agent slots."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
-
-    async def pr_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A PR stage (it writes to GitHub, paced), in the PR stages' own pool."""
+    async def thread(
+        self, fn: Callable[..., T], *args: Any, pool: Pool = "git", **kwargs: Any
+    ) -> T:
+        """Blocking git or GitHub work in ``pool``, off the event loop and the agent slots."""
         loop = asyncio.get_running_loop()
         call = functools.partial(fn, *args, **kwargs)
-        return await loop.run_in_executor(self.pr_executor, call)
+        return await loop.run_in_executor(self.pools[pool], call)
 
     def shutdown(self) -> None:
-        """Stop both pools; work not started is dropped (the batch is over)."""
-        for pool in (self.executor, self.pr_executor):
-            pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the pools; work not started is dropped (the batch is over)."""
+        for executor in self.pools.values():
+            executor.shutdown(wait=False, cancel_futures=True)

@@ -70,9 +70,13 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     # stale, and a slot freed by a finished session never waits for a lookup.
     async with context.admission:
         show(job.repository, "resolving")
-        resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job))
+        resolved = await trail.run(
+            Stage.RESOLVE, context.thread(resolve, context, job, pool="lookups")
+        )
         # No session for a branch aodfix may not push to.
-        access = context.thread(grant_access, context, resolved, check_owner=not dry_run)
+        access = context.thread(
+            grant_access, context, resolved, check_owner=not dry_run, pool="lookups"
+        )
         resolved = await trail.run(Stage.RESOLVE, access)
         if resolved.branch_owner == "absent":  # this run would open a new PR
             context.rollout.reserve_new_pull_request()
@@ -81,7 +85,7 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
         agent = await trail.run(Stage.AGENT, session)
     if not agent.patch:
         if resolved.branch_owner == "ours" and context.manifest.pull_request.close_obsolete:
-            closing = context.pr_thread(close_obsolete_pull, context, resolved)
+            closing = context.thread(close_obsolete_pull, context, resolved, pool="pulls")
             await trail.run(Stage.PULL_REQUEST, closing)
         return
     show(job.repository, "verifying")
@@ -99,8 +103,8 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     if pushed.pushed is None:
         return
     show(job.repository, "PR")
-    opened = context.pr_thread(
-        open_pull_request, context, resolved, trail.draft(), pushed=pushed.pushed
+    opened = context.thread(
+        open_pull_request, context, resolved, trail.draft(), pushed=pushed.pushed, pool="pulls"
     )
     await trail.run(Stage.PULL_REQUEST, opened)
 
@@ -111,14 +115,16 @@ async def _resume_pull_request(
     """Open the PR of a pushed branch whose PR step failed last time, without a new
     session; False when the branch is gone (the repository then runs in full)."""
     context.progress.stage(job.repository, "resolving")
-    resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job))
-    access = context.thread(grant_access, context, resolved, check_owner=True)
+    resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job, pool="lookups"))
+    access = context.thread(grant_access, context, resolved, check_owner=True, pool="lookups")
     resolved = await trail.run(Stage.RESOLVE, access)
     if resolved.branch_owner != "ours" or previous.diffstat is None:
         return False
     trail.keep(_Recorded(previous))
     context.progress.stage(job.repository, "PR")
-    opened = context.pr_thread(open_pull_request, context, resolved, trail.draft(), pushed=False)
+    opened = context.thread(
+        open_pull_request, context, resolved, trail.draft(), pushed=False, pool="pulls"
+    )
     await trail.run(Stage.PULL_REQUEST, opened)
     return True
 

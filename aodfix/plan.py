@@ -137,7 +137,7 @@ def only_names(values: Iterable[str]) -> list[str]:
     or be ``@FILE``, one name per line (blank lines and ``#`` comments ignored), since
     click takes one value per flag and a batch's subset can be long.
 
-    Raises ConfigurationError naming an ``@FILE`` that cannot be read."""
+    Raises ConfigurationError naming an ``@FILE`` that cannot be read or names nothing."""
     names: list[str] = []
     for value in values:
         if value.startswith("@"):
@@ -147,7 +147,10 @@ def only_names(values: Iterable[str]) -> list[str]:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                 raise ConfigurationError(f"--only {value}: {reason}") from None
             lines = (line.split("#", 1)[0] for line in text.splitlines())
-            names += [line.strip() for line in lines if line.strip()]
+            listed = [line.strip() for line in lines if line.strip()]
+            if not listed:  # an empty list must not mean "no filter": run nothing, say so
+                raise ConfigurationError(f"--only {value}: the file names no repository")
+            names += listed
         else:
             names += [part.strip() for part in value.split(",") if part.strip()]
     return names

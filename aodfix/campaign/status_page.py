@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aodfix.campaign.status import PullStatus
-from aodfix.report.html import environment
+from aodfix.report.templating import environment
 
 WIDTH, HEIGHT, STEPS = 720, 180, 60
 

@@ -26,7 +26,7 @@ from aodfix.patch.commands import VerifySpec
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.resolve import Resolved
 from aodfix.report.models import Stage, Status, Timings, VerifyRecord
-from aodfix.report.transcripts import write_transcript
+from aodfix.report.transcripts import write_transcript, write_transcript_page
 
 MOUNT_ROOT = "/workspace"
 GITHUB_COM = "https://github.com"
@@ -101,8 +101,8 @@ async def run_agent(
         # Kept before the (possibly interrupted) close: the result must name its session.
         session_id = run.session_id or session.id  # also if cancelled mid-create
         transcript = None
+        report_dir = context.options.report_dir
         if run.outputs:
-            report_dir = context.options.report_dir
             transcript = write_transcript(report_dir, job.repository, session_id, run.outputs)
         facts = AgentResult(
             patch=None,
@@ -120,6 +120,8 @@ async def run_agent(
         if started is not None:
             facts = dataclasses.replace(facts, session=context.clock() - started)
             keep(facts)
+        if transcript is not None:  # after the session's end: it is not the agent's time
+            await context.thread(write_transcript_page, report_dir, transcript, job.repository)
     return dataclasses.replace(facts, patch=patch)
 
 

@@ -15,13 +15,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from aodfix.patch.checks import CheckResult
 from aodfix.redact import redact
 from aodfix.report.links import safe_link
 from aodfix.report.models import RepoResult, Report, Status
+from aodfix.report.templating import environment
 from aodfix.report.transcripts import page_name
 
 PAGE_SIZE = 100  # rows per table page; the script pages, the HTML holds the first page
@@ -32,18 +32,6 @@ TAIL_CHARS = 2_000  # a failed check's output: its last characters
 ERROR_LINE_CHARS = 200  # the error as the row shows it; all of it when the row is opened
 SUMMARY_LINE_CHARS = 300
 SHORTENED = "\n… (patch shortened; full text in report.json)\n"
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("aodfix.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from aodfix.patch.block_format import ANY_BEGIN, PATCH_BEGIN, SLICE_BEGIN, VERIFY_BEGIN
 from aodfix.patch.payload import clean_payload
 from aodfix.redact import redact
-from aodfix.report.html import environment
+from aodfix.report.templating import environment
 from aodfix.safe_text import printable
 
 LONG_LINES = 12  # text longer than this is collapsed behind its first line

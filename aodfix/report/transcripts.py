@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aodfix.agent.sse import TurnOutput
 from aodfix.redact import redact
+from aodfix.report.transcript_page import render_transcript_page
 
 DIRECTORY = "transcripts"
 MAX_TURN_CHARS = 1_000_000
@@ -34,8 +35,8 @@ def page_name(transcript: str | None) -> str | None:
 def write_transcript(
     report_dir: Path, repository: str, session_id: str | None, turns: Sequence[TurnOutput]
 ) -> str:
-    """Write the transcript and its readable page; returns the transcript's path relative
-    to ``report_dir``."""
+    """Write the transcript (its page is ``write_transcript_page``'s); returns its path
+    relative to ``report_dir``."""
     name = transcript_name(repository)
     parts = [f"# aodfix transcript of {repository}, AoD session {session_id or '-'}\n"]
     for number, turn in enumerate(turns, start=1):
@@ -47,8 +48,15 @@ def write_transcript(
             parts.append(_shorten(turn.stderr))
     path = report_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write(path, redact("".join(parts)), repository)
+    path.write_text(redact("".join(parts)), encoding="utf-8")
     return name
+
+
+def write_transcript_page(report_dir: Path, name: str, repository: str) -> None:
+    """Render the transcript ``name`` as its readable page, beside it (apart from
+    ``write_transcript``: rendering costs more than writing, and runs off the event loop)."""
+    path = report_dir / name
+    _write(path, path.read_text(encoding="utf-8", errors="replace"), repository)
 
 
 def redact_transcript(report_dir: Path, name: str, repository: str) -> None:
@@ -63,9 +71,6 @@ def redact_transcript(report_dir: Path, name: str, repository: str) -> None:
 
 
 def _write(path: Path, text: str, repository: str) -> None:
-    # Imported here: the page uses report.html's templates, and html.py links to the page.
-    from aodfix.report.transcript_page import render_transcript_page
-
     path.write_text(text, encoding="utf-8")
     page = render_transcript_page(text, repository=repository, raw_log=path.name)
     path.with_suffix(".html").write_text(page, encoding="utf-8")

@@ -54,6 +54,14 @@ def test_only_with_an_unreadable_at_file_is_one_line_exit_2(tmp_path: Path) -> N
     assert result.stderr == f"aodfix: --only @{tmp_path}/none.txt: No such file or directory\n"
 
 
+def test_only_with_an_at_file_naming_nothing_runs_nothing_exit_2(tmp_path: Path) -> None:
+    """An empty list (a plan that found no repository) must not mean "every repository"."""
+    (tmp_path / "empty.txt").write_text("# nothing planned\n\n")
+    result = aodfix("apply", "config/examples/overrides.yml", "--only", f"@{tmp_path}/empty.txt")
+    assert result.returncode == 2
+    assert result.stderr == f"aodfix: --only @{tmp_path}/empty.txt: the file names no repository\n"
+
+
 def test_status_only_reads_the_same_values_offline() -> None:
     result = aodfix("status", "config/examples/overrides.yml", "--only", "acme/api,acme/biling")
     assert result.returncode == 2

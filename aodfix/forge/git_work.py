@@ -14,6 +14,7 @@ alone. Pushes use ``--force-with-lease`` against the tip that was inspected.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import shutil
 import subprocess
@@ -25,11 +26,14 @@ from pathlib import Path
 import git
 
 from aodfix.errors import RepositorySkipped, StageError
+from aodfix.forge.smart_http import SmartHttp, SmartHttpError
 from aodfix.patch import apply_patch
 from aodfix.patch.result import ResultTree, TreeReadError, read_result
 from aodfix.redact import register_secret
 from aodfix.report.models import Stage
 from aodfix.settings.environment import child_environment
+
+log = logging.getLogger(__name__)
 
 TRAILER = "Aodfix-Batch"
 TIP_REF = "refs/aodfix/tip"  # where the batch branch's remote tip is fetched to
@@ -72,15 +76,19 @@ class GitRemote:
 
     url: str
     auth: tuple[tuple[str, str], ...] = field(repr=False)  # holds the auth header
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # the same, for HTTP
 
     @classmethod
     def for_repository(cls, server_url: str, repository: str, token: str) -> GitRemote:
         auth: list[tuple[str, str]] = []
+        headers: list[tuple[str, str]] = []
         if token:
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
             register_secret(basic)
             auth.append((f"http.{server_url}/.extraHeader", f"Authorization: Basic {basic}"))
-        return cls(url=f"{server_url}/{repository}.git", auth=tuple(auth))
+            headers.append(("Authorization", f"Basic {basic}"))
+        url = f"{server_url}/{repository}.git"
+        return cls(url=url, auth=tuple(auth), headers=tuple(headers))
 
     def environment(self, *, network: bool) -> dict[str, str]:
         """A scrubbed environment for one git command (no token of this process in it)."""
@@ -93,9 +101,10 @@ class Checkout:
     """A throwaway local repository holding only the base commit, in its index (the work
     tree stays empty)."""
 
-    def __init__(self, remote: GitRemote, base_sha: str) -> None:
+    def __init__(self, remote: GitRemote, base_sha: str, http: SmartHttp | None = None) -> None:
         self.remote = remote
         self.base_sha = base_sha
+        self._http = http
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
         # With the scrubbed environment, and no template: no sample hooks to write and delete.
         self._git(Stage.APPLY, "init", "--quiet", "--template=")
@@ -123,8 +132,66 @@ class Checkout:
 
     def fetch(self, branch: str | None = None) -> None:
         """Fetch the base commit and, when ``branch`` exists on the remote, its tip: depth 1,
-        in one fetch (each git round trip to the forge costs latency), then check out the base.
-        """
+        in one fetch (each git round trip to the forge costs latency), then check out the base:
+        in-process when the checkout has a ``SmartHttp`` and the server speaks protocol v2,
+        else with ``git fetch``."""
+        fetched = False
+        if self._http is not None:
+            try:
+                fetched = self._fetch_in_process(self._http, branch)
+            except SmartHttpError as exc:
+                log.debug("in-process fetch of %s fell back to git: %s", self.remote.url, exc)
+        if not fetched:
+            self._fetch_with_git(branch)
+        # HEAD detached at the base and its tree in the index; no work tree is written
+        # (the patch is applied to the index, and the commit is made from it).
+        self._git(Stage.APPLY, "read-tree", self.base_sha)
+        (self.path / ".git" / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
+        self.fetched_branch = branch
+        tip = self.path / ".git" / TIP_REF
+        self.remote_tip = self.repo.commit(TIP_REF) if tip.exists() else None
+
+    def _fetch_in_process(self, http: SmartHttp, branch: str | None) -> bool:
+        headers = dict(self.remote.headers)
+        tip = None
+        if branch is not None:
+            ref = f"refs/heads/{branch}"
+            tip = http.ls_refs(self.remote.url, headers, ref).get(ref)
+        wants = [self.base_sha, *([tip] if tip and tip != self.base_sha else [])]
+        fetched = http.fetch(self.remote.url, headers, wants)
+        index = subprocess.Popen(
+            ["git", "index-pack", "--stdin"],
+            cwd=self.path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=self.remote.environment(network=False),
+        )
+        assert index.stdin is not None and index.stderr is not None
+        try:
+            for chunk in fetched.pack:
+                index.stdin.write(chunk)
+        except (SmartHttpError, BrokenPipeError):
+            index.kill()
+            index.wait()
+            raise SmartHttpError("the pack did not arrive whole") from None
+        finally:
+            if not index.stdin.closed:
+                index.stdin.close()
+        failure = index.stderr.read()
+        index.stderr.close()
+        if index.wait(timeout=GIT_TIMEOUT) != 0:
+            raise SmartHttpError(f"git index-pack: {failure.decode('utf-8', 'replace')[:200]}")
+        git_dir = self.path / ".git"
+        if fetched.shallow:
+            (git_dir / "shallow").write_text("".join(f"{s}\n" for s in fetched.shallow))
+        if tip:
+            ref_file = git_dir / TIP_REF
+            ref_file.parent.mkdir(parents=True, exist_ok=True)
+            ref_file.write_text(f"{tip}\n", encoding="ascii")
+        return True
+
+    def _fetch_with_git(self, branch: str | None) -> None:
         wanted = [self.base_sha]
         if branch is not None:
             listed = self._git(
@@ -144,12 +211,6 @@ class Checkout:
             *wanted,
             network=True,
         )
-        # HEAD detached at the base and its tree in the index; no work tree is written
-        # (the patch is applied to the index, and the commit is made from it).
-        self._git(Stage.APPLY, "read-tree", self.base_sha)
-        (self.path / ".git" / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
-        self.fetched_branch = branch
-        self.remote_tip = self.repo.commit(TIP_REF) if len(wanted) > 1 else None
 
     def apply(self, patch: bytes, *, three_way: bool) -> ResultTree:
         """Apply the patch to the index (or fail at stage apply with git's

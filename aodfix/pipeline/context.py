@@ -17,6 +17,7 @@ from aodfix.agent.quota import QuotaGate
 from aodfix.agent.session import SessionRegistry
 from aodfix.forge.git_work import GitIdentity
 from aodfix.forge.github_client import GitHubGateway
+from aodfix.forge.smart_http import SmartHttp
 from aodfix.manifest import Manifest
 from aodfix.pipeline.rollout import Rollout
 from aodfix.progress import Progress, SilentProgress
@@ -57,6 +58,7 @@ class Context:
     admission: asyncio.Semaphore = field(init=False)
     author: GitIdentity = field(init=False)
     pools: dict[Pool, ThreadPoolExecutor] = field(init=False)
+    git_http: SmartHttp = field(default_factory=SmartHttp, init=False)
     rollout: Rollout = field(init=False)
 
     def __post_init__(self) -> None:
@@ -92,3 +94,4 @@ class Context:
         """Stop the pools; work not started is dropped (the batch is over)."""
         for executor in self.pools.values():
             executor.shutdown(wait=False, cancel_futures=True)
+        self.git_http.close()

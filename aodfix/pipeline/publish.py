@@ -53,7 +53,7 @@ def publish(
     remote = GitRemote.for_repository(
         context.github.settings.server_url, repository.full_name, token
     )
-    with Checkout(remote, repository.base_sha) as checkout:
+    with Checkout(remote, repository.base_sha, context.git_http) as checkout:
         checkout.fetch(None if dry_run else job.branch)
         tree = checkout.apply(checked.patch, three_way=not repository.base_is_default)
         notes = _check_tree(context, tree)

@@ -1,11 +1,11 @@
 """Does a patch apply on its base? Checked with ``git apply`` on a real local repository.
 
-``check_applies`` asks without changing anything: the plain check against the work tree,
-the 3-way one (used when the patch must land on a base other than the one the sandbox
-diffed against) in a throwaway index built from HEAD, because ``git apply --3way --check``
-reports success even when the merge would leave conflicts. ``apply_patch`` applies to the
-index alone: no work tree is written (a large repository's checkout is most of the cost),
-and ``git apply`` changes everything or nothing, so no separate check runs first.
+Both work on an index alone: no work tree is written (a large repository's checkout is
+most of the cost), and ``git apply`` changes everything or nothing, so no separate check
+runs first. The 3-way merge (used when the patch must land on a base other than the one the
+sandbox diffed against) is tried in a copy of the index, because ``git apply --3way
+--check`` reports success even when the merge would leave conflicts. ``check_applies``
+applies to a throwaway index built from HEAD; ``apply_patch`` to the repository's own.
 """
 
 from __future__ import annotations
@@ -31,48 +31,44 @@ class ApplyCheck:
 
 
 def check_applies(worktree: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
-    """Check ``patch`` against the checkout at ``worktree`` without changing anything."""
+    """Check ``patch`` against HEAD of ``worktree`` without changing anything: it is applied
+    to HEAD's tree in a throwaway index."""
     if not patch:
         return ApplyCheck(applies=True, three_way=False, message="")
-    plain = _git(worktree, [*_APPLY, "--check", "-"], patch)
-    if plain.returncode == 0:
-        return ApplyCheck(applies=True, three_way=False, message="")
-    reason = _reason(plain)
-    if not three_way_fallback:
-        return ApplyCheck(applies=False, three_way=False, message=reason)
     with tempfile.TemporaryDirectory(prefix="aodfix-index-") as scratch:
-        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        read = _git(worktree, ["git", "read-tree", "HEAD"], b"", env)
-        merged = (
-            read
-            if read.returncode
-            else _git(worktree, [*_APPLY, "--3way", "--cached", "-"], patch, env)
-        )
-    if merged.returncode == 0:
-        return ApplyCheck(applies=True, three_way=True, message="")
-    return ApplyCheck(
-        applies=False, three_way=True, message=f"{reason}; 3-way merge: {_reason(merged)}"
-    )
+        index = Path(scratch) / "index"
+        read = _git(worktree, ["git", "read-tree", "HEAD"], b"", {"GIT_INDEX_FILE": str(index)})
+        if read.returncode:
+            return ApplyCheck(applies=False, three_way=False, message=_reason(read))
+        return _apply_to_index(worktree, index, patch, three_way_fallback=three_way_fallback)
 
 
 def apply_patch(repository: Path, patch: bytes, *, three_way_fallback: bool = False) -> ApplyCheck:
     """Apply ``patch`` to the index of ``repository`` (its HEAD's tree) if, and only if, it
     applies cleanly (plainly, or by a conflict-free 3-way merge when allowed); the work
-    tree is neither needed nor touched, and on failure the index is left as it was (the
-    merge is tried in a copy of it)."""
+    tree is neither needed nor touched, and on failure the index is left as it was."""
     if not patch:
         return ApplyCheck(applies=True, three_way=False, message="")
-    plain = _git(repository, [*_APPLY, "--cached", "-"], patch)
+    index = repository / ".git" / "index"
+    return _apply_to_index(repository, index, patch, three_way_fallback=three_way_fallback)
+
+
+def _apply_to_index(
+    repository: Path, index: Path, patch: bytes, *, three_way_fallback: bool
+) -> ApplyCheck:
+    """``git apply --cached`` into ``index``: plainly, else (when allowed) by a 3-way merge
+    tried in a copy of the index, which replaces it only when the merge is clean."""
+    plain = _git(repository, [*_APPLY, "--cached", "-"], patch, {"GIT_INDEX_FILE": str(index)})
     if plain.returncode == 0:
         return ApplyCheck(applies=True, three_way=False, message="")
     reason = _reason(plain)
     if not three_way_fallback:
         return ApplyCheck(applies=False, three_way=False, message=reason)
-    index = repository / ".git" / "index"
-    trial = index.with_name("index.aodfix-3way")
+    trial = index.with_name(index.name + ".aodfix-3way")
     shutil.copyfile(index, trial)
-    env = {"GIT_INDEX_FILE": str(trial)}
-    merged = _git(repository, [*_APPLY, "--3way", "--cached", "-"], patch, env)
+    merged = _git(
+        repository, [*_APPLY, "--3way", "--cached", "-"], patch, {"GIT_INDEX_FILE": str(trial)}
+    )
     if merged.returncode == 0:
         trial.replace(index)
         return ApplyCheck(applies=True, three_way=True, message="")

@@ -8,6 +8,10 @@ and throughput: the time the limits allow for these writes (a greedy schedule un
 windows, from the first write) over the time they took.
 
     python tests/benchmarks/bench_pull_requests.py --repos 100
+
+Measured on the 2-core box (2026-12-01): 100 PRs under 15/10 s and 60/60 s: 0 failed,
+0 refused by GitHub, 1.00 write per new PR, 100 writes in 82.6 s where the limits allow
+80.0 s (96.9 % of the limits' throughput; the 60-per-60 s window held the last 40 back).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-from benchkit import run_aodfix, statuses, write_manifest
+from benchkit import run_aodfix, scenario, statuses, template, write_manifest
 
 from aodfix.emulator.github import SecondaryLimits
 from aodfix.emulator.stack import emulator_stack
@@ -59,17 +63,11 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="aodfix-bench-") as scratch:
         root = Path(scratch)
-        template = root / "template"
-        template.mkdir()
-        (template / "app.py").write_text("VALUE = 1\n")
-        scenario = {
-            "default": {"delay": 0.5, "edits": [{"replace": "app.py", "old": "1", "new": "2"}]}
-        }
         with emulator_stack(
-            root / "emulators", scenario=scenario, light=True, max_active=args.concurrency
+            root / "emulators", scenario=scenario(0.5), light=True, max_active=args.concurrency
         ) as stack:
             names = [f"bench/repo-{i:04d}" for i in range(args.repos)]
-            stack.github.create_repositories_from_template(names, template)
+            stack.github.create_repositories_from_template(names, template(root))
             stack.github.configure_secondary_limits(limits)
             pull_request = {"labels": ["automated"]} if args.labels else {}
             manifest = write_manifest(

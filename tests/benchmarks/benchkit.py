@@ -35,6 +35,19 @@ class Measured:
     own_cpu: float  # aodfix's threads alone (its last /proc sample before it exited)
 
 
+def template(root: Path) -> Path:
+    """The tiny repository every benchmark repository is seeded from."""
+    folder = root / "template"
+    folder.mkdir()
+    (folder / "app.py").write_text("VALUE = 1\n")
+    return folder
+
+
+def scenario(delay: float) -> dict[str, Any]:
+    """Light sessions that change the template's one line after ``delay`` seconds."""
+    return {"default": {"delay": delay, "edits": [{"replace": "app.py", "old": "1", "new": "2"}]}}
+
+
 def write_manifest(path: Path, names: Sequence[str], **keys: Any) -> Path:
     document = {
         "version": 1,

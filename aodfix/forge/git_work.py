@@ -106,8 +106,7 @@ class Checkout:
         self.base_sha = base_sha
         self._http = http
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
-        # With the scrubbed environment, and no template: no sample hooks to write and delete.
-        self._git(Stage.APPLY, "init", "--quiet", "--template=")
+        _init_repository(self.path)
         self._repo: git.Repo | None = None
         self.fetched_branch: str | None = None
         self.remote_tip: git.Commit | None = None
@@ -225,23 +224,6 @@ class Checkout:
         except TreeReadError as exc:
             raise StageError(Stage.POLICY, f"cannot read what the patch wrote: {exc}") from None
 
-    def added_text(self) -> bytes:
-        """What the applied patch adds, as git shows it with every file read as text (a
-        binary file or a ``.gitattributes`` rule cannot hide content from a scan)."""
-        return self._git_bytes(
-            Stage.POLICY,
-            "diff",
-            "--cached",
-            "--text",
-            "--unified=0",
-            "--no-renames",
-            "--no-color",
-            "--no-ext-diff",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
-            "HEAD",
-        )
-
     def commit(self, *, message: str, author: GitIdentity, batch: str) -> str:
         """Commit the applied patch with the batch trailer."""
         message_file = Path(self.repo.git_dir) / "AODFIX_COMMIT_MSG"
@@ -323,6 +305,19 @@ class Checkout:
             stderr = done.stderr.decode("utf-8", "replace").strip()
             raise StageError(stage, f"git {command} failed: {stderr or done.returncode}")
         return done.stdout
+
+
+def _init_repository(path: Path) -> None:
+    """What ``git init --template=`` writes (gitrepository-layout(5)), without a process: no
+    sample hooks, no user template, nothing a batch of thousands pays for per repository."""
+    git_dir = path / ".git"
+    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
+        (git_dir / folder).mkdir(parents=True)
+    (git_dir / "HEAD").write_text("ref: refs/heads/main\n", encoding="ascii")
+    (git_dir / "config").write_text(
+        "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n",
+        encoding="ascii",
+    )
 
 
 def made_by_batch(message: str, batch: str) -> bool:

@@ -41,11 +41,32 @@ class ResultTree:
     changes: tuple[ResultChange, ...]
     symlinks: dict[str, str]  # path -> target, the whole resulting tree
     gitmodules: str | None  # the new .gitmodules, when the patch touched it
+    # The change as git shows it with every file read as text (a binary file or a
+    # ``.gitattributes`` rule cannot hide content from a scan), zero lines of context.
+    added: bytes = b""
 
 
 def read_result(worktree: Path) -> ResultTree:
     """The changes between HEAD and the index of ``worktree`` (the patch was applied)."""
-    raw = _git(worktree, "diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD")
+    # One diff for both: the raw records (-z: no path quoted), then the textual patch.
+    shown = _git(
+        worktree,
+        "diff",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--patch",
+        "--text",
+        "--unified=0",
+        "--no-renames",
+        "--no-color",
+        "--no-ext-diff",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "HEAD",
+    )
+    raw, added = _split_raw(shown)
     changes = _parse_raw(raw)
     sizes = _sizes(worktree, [c.blob for c in changes if c.new_mode != NULL_MODE])
     changes = [
@@ -70,7 +91,19 @@ def read_result(worktree: Path) -> ResultTree:
             gitmodules = (
                 _contents(worktree, [change.blob]).get(change.blob, b"").decode("utf-8", "replace")
             )
-    return ResultTree(tuple(changes), symlinks, gitmodules)
+    return ResultTree(tuple(changes), symlinks, gitmodules, added)
+
+
+def _split_raw(shown: bytes) -> tuple[bytes, bytes]:
+    """The raw records (``meta\\0path\\0`` pairs, ended by an empty field) and the patch
+    after them."""
+    position = 0
+    while position < len(shown) and shown[position : position + 1] == b":":
+        meta_end = shown.index(b"\0", position)
+        position = shown.index(b"\0", meta_end + 1) + 1
+    if shown[position : position + 1] == b"\0":
+        position += 1
+    return shown[:position], shown[position:]
 
 
 def _parse_raw(raw: bytes) -> list[ResultChange]:

@@ -58,8 +58,7 @@ def publish(
         tree = checkout.apply(checked.patch, three_way=not repository.base_is_default)
         notes = _check_tree(context, tree)
         if manifest.policy.block_secrets:
-            added = checkout.added_text()
-            _check_secrets(context, added, job.repository, agent.transcript, notes)
+            _check_secrets(context, tree.added, job.repository, agent.transcript, notes)
         if dry_run:
             return Published(None, notes)
         checkout.commit(message=job.commit_message, author=context.author, batch=manifest.name)

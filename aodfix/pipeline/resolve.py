@@ -34,7 +34,11 @@ class Resolved:
 def resolve(context: Context, job: RepoJob) -> Resolved:
     """Raises StageError (failed at resolve) or RepositorySkipped (archived)."""
     repository = resolve_repository(
-        context.github, job.repository, job.base, need_push=not context.options.dry_run
+        context.github,
+        job.repository,
+        job.base,
+        need_push=not context.options.dry_run,
+        git_http=context.git_http,
     )
     try:
         job = job.for_base(repository.base, repository.default_branch)

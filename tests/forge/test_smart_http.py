@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from aodfix.emulator.github import GitHubEmulator
+from aodfix.errors import StageError
 from aodfix.forge.git_work import Checkout, GitRemote
+from aodfix.forge.github_client import GitHubGateway, GitHubSettings
+from aodfix.forge.resolve import resolve_repository
 from aodfix.forge.smart_http import SmartHttp, SmartHttpError
 
 FILES = {"app.py": "VALUE = 1\n"}
@@ -158,3 +161,26 @@ def test_git_fetches_instead_when_the_server_does_not_speak_v2(
             assert [c.path for c in tree.changes] == ["app.py"]
     finally:
         http.close()
+
+
+def test_resolve_asks_git_for_the_base_commit_and_the_rest_api_once(
+    github_emulator: GitHubEmulator, tmp_path: Path
+) -> None:
+    _, base = _repository(github_emulator, tmp_path)
+    settings = GitHubSettings(
+        api_url=github_emulator.api_url,
+        server_url=github_emulator.server_url,
+        token=github_emulator.token,
+    )
+    gateway, http = GitHubGateway(settings), SmartHttp()
+    try:
+        github_emulator.clear_requests()
+        resolved = resolve_repository(gateway, "acme/app", None, git_http=http)
+        assert (resolved.base, resolved.base_sha) == ("main", base)
+        rest = [r.path for r in github_emulator.rest_calls()]
+        assert rest == ["/api/v3/repos/acme/app"]  # no GET …/branches/main
+        with pytest.raises(StageError, match="base branch 'gone' not found in acme/app"):
+            resolve_repository(gateway, "acme/app", "gone", git_http=http)
+    finally:
+        http.close()
+        gateway.close()

@@ -1,8 +1,10 @@
-"""Benchmark: how close ``aodfix apply`` keeps the AoD quota to full.
+"""Benchmark: how close ``aodfix apply`` keeps the AoD quota to full, on real sessions.
 
-Runs N repositories x fixed-duration scripted sessions at concurrency C against the local
-emulators and prints wall time, the ideal time ceil(N/C) x duration, their ratio, AoD
-requests per session and aodfix's peak RSS. Not collected by pytest; run on demand:
+N repositories x scripted sessions of ``--duration`` seconds at concurrency C against the
+full emulators (each session clones its repository and runs the scripted agent: the cost
+of an emulated session is real, unlike ``bench_scale``'s light ones). Prints wall time, the
+ideal ceil(N/C) x duration and the ideal from the session times aodfix observed, their
+ratios, AoD requests per session and aodfix's CPU and peak RSS. Run on demand:
 
     python tests/benchmarks/bench_apply.py --repos 200 --concurrency 20 --duration 2
 """
@@ -12,21 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import yaml
+from benchkit import run_aodfix, scenario, template, write_manifest
 
-from aodfix.emulator.aod import AodEmulator
-from aodfix.emulator.github import GitHubEmulator
-
-AOD_TOKEN = "aod_benchmark_token_0123456789"
-GITHUB_TOKEN = "ghp_benchmark_token_0123456789"
+from aodfix.emulator.stack import emulator_stack
 
 
 def main() -> int:
@@ -39,123 +33,37 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="aodfix-bench-") as scratch:
         root = Path(scratch)
-        scenario = {
-            "default": {
-                "delay": args.duration,
-                "edits": [{"replace": "app.py", "old": "1", "new": "2"}],
-            }
-        }
-        github = GitHubEmulator(root / "github", tokens=(GITHUB_TOKEN,))
-        github.start()
-        aod = AodEmulator(
-            root / "aod",
-            tokens=(AOD_TOKEN,),
-            scenario=scenario,
-            git_base_urls=(github.server_url,),
-            max_active=1000,
-        )
-        aod.start()
-        try:
-            source = root / "source"
-            source.mkdir()
-            (source / "app.py").write_text("VALUE = 1\n")
+        with emulator_stack(
+            root / "emulators", scenario=scenario(args.duration), max_active=1000
+        ) as stack:
             names = [f"bench/repo-{i:04d}" for i in range(args.repos)]
+            source = template(root)
             for name in names:
-                github.create_repository(name, source)
-            manifest = root / "bench.yml"
-            manifest.write_text(
-                yaml.safe_dump(
-                    {
-                        "version": 1,
-                        "name": "bench",
-                        "prompt": "Change the value.",
-                        "timeout": 600,
-                        "concurrency": args.concurrency,
-                        "repositories": names,
-                    }
-                )
-            )
-            env = {
-                **os.environ,
-                "AOD_API_URL": aod.url,
-                "AOD_API_TOKEN": AOD_TOKEN,
-                "AOD_AGENT_ID": aod.create_agent(),
-                "GITHUB_API_URL": github.api_url,
-                "GITHUB_SERVER_URL": github.server_url,
-                "GITHUB_TOKEN": GITHUB_TOKEN,
-                "AODFIX_GITHUB_WRITE_INTERVAL": "0",
-                "CI": "true",
-            }
-            command = [
-                sys.executable,
-                "-m",
-                "aodfix",
-                "apply",
-                str(manifest),
-                "--quiet",
-                "--report-dir",
-                str(root / "report"),
-            ]
+                stack.github.create_repository(name, source)
+            manifest = write_manifest(root / "bench.yml", names, concurrency=args.concurrency)
+            report_dir = root / "report"
+            command = ["apply", str(manifest), "--quiet", "--report-dir", str(report_dir)]
             if args.dry_run:
                 command.append("--dry-run")
-            log = root / "aodfix.log"
-            started = time.monotonic()
-            with log.open("w") as output:
-                process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-                # wait4 gives this process's own rusage (and its git children's), not the
-                # emulator's agent processes, which are children of this script too.
-                _, status, usage = os.wait4(process.pid, 0)
-            wall = time.monotonic() - started
-            returncode = os.waitstatus_to_exitcode(status)
-            stats = aod.stats
-            requests = sum(stats.requests.values())
-            report = json.loads((root / "report" / "report.json").read_text())
-            sessions = [r["timings"]["session"] for r in report["results"]]
-            outside = sorted(
-                r["timings"]["total"] - r["timings"]["queued"] - r["timings"]["session"]
-                for r in report["results"]
-            )
-            tail = log.read_text()[-2000:]
-        finally:
-            aod.stop()
-            github.stop()
+            measured = run_aodfix(command, {**stack.environment(), "CI": "true"}, root / "log")
+            stats = stack.aod.stats
+        report = json.loads((report_dir / "report.json").read_text())
+    sessions = [r["timings"]["session"] for r in report["results"]]
     ideal = math.ceil(args.repos / args.concurrency) * args.duration
-    # The emulator's sessions take longer than the scripted delay (clone, agent start,
-    # collect command); this ideal uses the session time aodfix actually observed.
-    observed_ideal = sum(sessions) / args.concurrency
-    print(f"repositories     {args.repos}")
-    print(f"concurrency      {args.concurrency}")
-    print(f"session duration {args.duration:g} s")
-    print(f"exit code        {returncode}")
-    print(f"wall time        {wall:.1f} s")
-    print(f"ideal time       {ideal:.1f} s")
-    print(f"ratio            {wall / ideal:.2f}")
-    print(f"mean session     {sum(sessions) / len(sessions):.2f} s (as observed by aodfix)")
+    observed = sum(sessions) / args.concurrency  # the emulator's sessions outlast the delay
+    requests = sum(stats.requests.values())
     print(
-        f"observed ideal   {observed_ideal:.1f} s = sum(session) / C;"
-        f" ratio {wall / observed_ideal:.2f}"
+        f"repos {args.repos} C {args.concurrency} session {args.duration:g} s"
+        f" | exit {measured.exit_code} | wall {measured.wall:.1f} s"
+        f" ideal {ideal:.1f} s ratio {measured.wall / ideal:.2f}"
+        f" | observed ideal {observed:.1f} s ratio {measured.wall / observed:.2f}"
+        f" | peak active {stats.peak_active}"
+        f" | aod {requests / max(stats.created, 1):.2f} requests/session"
+        f" | cpu {1000 * measured.cpu / args.repos:.0f} ms/repo, rss {measured.rss_mib:.0f} MiB"
     )
-    print(f"peak active      {stats.peak_active}")
-    print(
-        f"outside session  median {outside[len(outside) // 2]:.2f} s, max {outside[-1]:.2f} s"
-        " (resolve before, verify/push/PR after, per repository)"
-    )
-    print(f"AoD requests     {requests} ({requests / max(stats.created, 1):.2f} per session)")
-    for endpoint, count in sorted(stats.requests.items()):
-        print(f"  {endpoint:28} {count}")
-    print(f"aodfix peak RSS  {usage.ru_maxrss / 1024:.0f} MiB")
-    print(f"aodfix CPU       {usage.ru_utime + usage.ru_stime:.1f} s (with its git commands)")
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    emulators = own.ru_utime + own.ru_stime
-    agents = children.ru_utime + children.ru_stime - (usage.ru_utime + usage.ru_stime)
-    print(
-        f"emulators CPU    {emulators:.1f} s in-process, {agents:.1f} s in agents and git"
-        f" ({os.cpu_count()} CPUs x {wall:.0f} s = {(os.cpu_count() or 1) * wall:.0f} CPU-s)"
-    )
-    if returncode != 0:
-        print(tail, file=sys.stderr)
-    return returncode
+    if measured.exit_code != 0:
+        print(measured.output, file=sys.stderr)
+    return measured.exit_code
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from aodfix.pipeline.context import BatchOptions, Context
 from aodfix.plan import RepoJob
 from aodfix.progress import Progress
 from aodfix.report.files import write_reports
-from aodfix.report.history import merged_with_previous, run_folder, with_run
+from aodfix.report.history import as_run_report, merged_with_previous, run_folder, with_run
 from aodfix.report.models import RepoResult, Report
 from aodfix.selection.model import Selection
 from aodfix.settings.services import Settings
@@ -87,7 +87,7 @@ def run_apply(
     if selection is not None:
         report = dataclasses.replace(report, selection=selection)
     report = with_run(report)
-    write_reports(report, run_folder(report_dir, report))  # this run's own, kept
+    write_reports(as_run_report(report), run_folder(report_dir, report))  # this run's own
     merged = merged_with_previous(report, report_dir)  # the whole batch, newest wins
     paths = write_reports(merged, report_dir, step_summary=settings.actions.step_summary)
     return ApplyResult(report=report, paths=paths)

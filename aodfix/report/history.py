@@ -22,6 +22,16 @@ def run_folder(report_dir: Path, report: Report) -> Path:
     return report_dir / "runs" / re.sub(r"[^0-9A-Za-z._-]", "", report.started_at)
 
 
+def as_run_report(report: Report) -> Report:
+    """``report`` as its run folder keeps it: transcript paths are relative to the report,
+    and the transcripts stay in the top-level ``transcripts/``, two folders up."""
+    rows = [
+        dataclasses.replace(r, transcript=f"../../{r.transcript}") if r.transcript else r
+        for r in report.results
+    ]
+    return dataclasses.replace(report, results=rows)
+
+
 def with_run(report: Report) -> Report:
     """This run's report with every row naming this run."""
     rows = [r if r.run else dataclasses.replace(r, run=report.started_at) for r in report.results]

@@ -37,5 +37,11 @@ def test_an_only_run_after_a_full_run_keeps_the_whole_batch_in_the_report(
     assert len(runs) == 2
     latest = json.loads((runs[-1] / "report.json").read_text())
     assert [r["repository"] for r in latest["results"]] == ["acme/b"]
+    # a run's report links the transcripts where they are, two folders up
+    (row,) = latest["results"]
+    assert (runs[-1] / row["transcript"]).resolve() == (
+        only.report_dir / rows["acme/b"]["transcript"]
+    ).resolve()
+    assert (runs[-1] / row["transcript"]).is_file()
     assert (runs[0] / "report.html").is_file()
     assert "run " in (only.report_dir / "report.html").read_text()

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import requests
 from aod import AsyncClient
 from github import GithubException
 
+from aodfix.agent.http11 import LeanTransport
 from aodfix.agent.preflight import check_aod
 from aodfix.agent.transport import BoundedTransport
 from aodfix.batch import run_batch
@@ -109,16 +109,9 @@ async def _run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _interrupt, main, gateway)
     try:
-        # One connection per streaming session (httpx's default pool of 100 would starve a
-        # batch running near that many), and a pool of its own for creates and deletes.
-        streams = httpx.Limits(max_connections=options.concurrency + 10)
-        calls = httpx.Limits(max_connections=options.concurrency + 10, max_keepalive_connections=20)
-        # Every answer bounded in time and size: a hostile AoD fails a repository, not the run.
-        transport = BoundedTransport(
-            httpx.AsyncHTTPTransport(limits=calls),
-            streams=httpx.AsyncHTTPTransport(limits=streams),
-            timeout=aod.request_timeout,
-        )
+        # Every answer bounded in time and size: a hostile AoD fails a repository, not the
+        # run. No connection limit: the quota gate bounds the sessions, and each holds one.
+        transport = BoundedTransport(LeanTransport(), timeout=aod.request_timeout)
         async with AsyncClient(base_url=aod.url, token=aod.token, transport=transport) as client:
             # A refused token or an unreachable API: one line, before any session.
             await check_aod(client, aod.url, aod.agent_id)

@@ -32,23 +32,17 @@ class AnswerRefused(httpx.DecodingError):
 
 
 class BoundedTransport(httpx.AsyncBaseTransport):
-    """Wraps ``inner``: at most ``timeout`` seconds per request, ``max_bytes`` per answer.
-
-    ``streams``, when given, carries the event-stream requests: a batch holds one stream
-    open per session, and httpcore looks through every connection of a pool on each request,
-    so the short calls (create, delete) get a pool of their own that stays small."""
+    """Wraps ``inner``: at most ``timeout`` seconds per request, ``max_bytes`` per answer."""
 
     def __init__(
         self,
         inner: httpx.AsyncBaseTransport,
         *,
-        streams: httpx.AsyncBaseTransport | None = None,
         timeout: float = DEFAULT_AOD_TIMEOUT,
         max_bytes: int = MAX_ANSWER_BYTES,
         max_listing_bytes: int = MAX_LISTING_BYTES,
     ) -> None:
         self.inner = inner
-        self.streams = streams or inner
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_listing_bytes = max_listing_bytes
@@ -58,9 +52,7 @@ class BoundedTransport(httpx.AsyncBaseTransport):
         bound = asyncio.timeout(self.timeout)
         try:
             async with bound:
-                asks_stream = EVENT_STREAM in request.headers.get("accept", "")
-                inner = self.streams if asks_stream else self.inner
-                response = await inner.handle_async_request(request)
+                response = await self.inner.handle_async_request(request)
                 encoding = response.headers.get("content-encoding", "identity").lower()
                 if encoding != "identity":
                     await response.aclose()
@@ -87,8 +79,6 @@ class BoundedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-        if self.streams is not self.inner:
-            await self.streams.aclose()
 
     async def _read(self, request: httpx.Request, response: httpx.Response) -> bytes:
         """The whole body, or AnswerRefused as soon as it passes the cap."""

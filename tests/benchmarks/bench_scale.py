@@ -16,8 +16,9 @@ Measured on the 2-core box (2026-12-01; README "Large batches" quotes them):
       2 cores; peak active 400), 53 ms CPU/repo (before the in-process fetch), peak RSS
       224 MiB; report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.30 s, paged, filtered
       and a patch opened 0.58 s), report.md 3.2 MiB.
-    1,000 x C 100 x 5 s: wall 57.8 s = 1.16 x ideal; 36 ms CPU/repo (aodfix 26, its git
-      10); 3.00 AoD requests/session; 1 GitHub REST read, 2 git requests per repository.
+    1,000 x C 100 x 5 s (four runs): wall 55.6-56.3 s = 1.11-1.13 x ideal; 30.9-34.7 ms
+      CPU/repo (aodfix 20.6-23.1, its git 10-12); 3.00 AoD requests/session; 1 GitHub REST
+      read, 2 git requests per repository.
     Targets of issue 16 not yet met: 1.05 x ideal and 30 ms/repo (see its closing note).
 """
 

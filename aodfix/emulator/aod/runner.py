@@ -301,11 +301,15 @@ class SessionRunner:
             turn.status, turn.exit_code, turn.ended_at = "failed", code, utcnow()
             return
         if timed_out:
-            message = f"turn failed: command timed out after {turn.timeout}s\n"
-            session.log.output("stderr", message, turn.number)
-            self._finish(session, turn, "failed", None)
+            self._time_out(session, turn)
             return
         self._finish(session, turn, "completed" if code == 0 else "failed", code)
+
+    def _time_out(self, session: Session, turn: Turn) -> None:
+        """The turn ran past its timeout: failed, as the runtime reports it."""
+        message = f"turn failed: command timed out after {turn.timeout}s\n"
+        session.log.output("stderr", message, turn.number)
+        self._finish(session, turn, "failed", None)
 
     async def _replay_turn(self, session: Session, turn: Turn, light: LightTurns) -> None:
         """A light turn: the computed output, its head at once and the rest after the
@@ -332,9 +336,7 @@ class SessionRunner:
             turn.status, turn.exit_code, turn.ended_at = "failed", 128 + 9, utcnow()
             return
         if timed_out:
-            message = f"turn failed: command timed out after {turn.timeout}s\n"
-            session.log.output("stderr", message, turn.number)
-            self._finish(session, turn, "failed", None)
+            self._time_out(session, turn)
             return
         for text in replay.rest:
             session.log.output("stdout", text, turn.number)

@@ -12,10 +12,10 @@ screenshot in test-artifacts/.
     python tests/benchmarks/bench_scale.py --repos 10000 --concurrency 500 --duration 1 --browser
 
 Measured on the 2-core box (2026-12-01; README "Large batches" quotes them):
-    10,000 x C 500 x 1 s: all dry_run, wall 466 s (CPU-bound: aodfix and both emulators on
-      2 cores; peak active 400), 53 ms CPU/repo (before the in-process fetch), peak RSS
-      224 MiB; report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.30 s, paged, filtered
-      and a patch opened 0.58 s), report.md 3.2 MiB.
+    10,000 x C 500 x 1 s: all dry_run, wall 259 s (CPU-bound: aodfix and both emulators on
+      2 cores; peak active 500), 27.0 ms CPU/repo (aodfix 17.3), peak RSS 222 MiB;
+      report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.29 s, paged, filtered and a patch
+      opened 0.64 s), report.md 3.2 MiB.
     1,000 x C 100 x 5 s (four runs): wall 55.6-56.3 s = 1.11-1.13 x ideal; 30.9-34.7 ms
       CPU/repo (aodfix 20.6-23.1, its git 10-12); 3.00 AoD requests/session; 1 GitHub REST
       read, 2 git requests per repository.

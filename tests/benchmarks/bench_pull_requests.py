@@ -22,7 +22,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-from benchkit import run_aodfix, scenario, statuses, template, write_manifest
+from benchkit import POLL_INTERVAL, run_aodfix, scenario, statuses, template, write_manifest
 
 from aodfix.emulator.github import SecondaryLimits
 from aodfix.emulator.stack import emulator_stack
@@ -64,7 +64,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="aodfix-bench-") as scratch:
         root = Path(scratch)
         with emulator_stack(
-            root / "emulators", scenario=scenario(0.5), light=True, max_active=args.concurrency
+            root / "emulators",
+            scenario=scenario(0.5),
+            light=True,
+            max_active=args.concurrency,
+            poll_interval=POLL_INTERVAL,
         ) as stack:
             names = [f"bench/repo-{i:04d}" for i in range(args.repos)]
             stack.github.create_repositories_from_template(names, template(root))

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchkit import (
+    POLL_INTERVAL,
     github_calls,
     run_aodfix,
     scenario,
@@ -62,6 +63,7 @@ def main() -> int:
             scenario=scenario(args.duration),
             light=True,
             max_active=args.concurrency,
+            poll_interval=POLL_INTERVAL,
         ) as stack:
             names = [f"bench/repo-{i:05d}" for i in range(args.repos)]
             seeding = time.monotonic()

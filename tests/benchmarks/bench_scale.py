@@ -16,9 +16,10 @@ Measured on the 2-core box (2026-12-01; README "Large batches" quotes them):
       2 cores; peak active 500), 27.0 ms CPU/repo (aodfix 17.3), peak RSS 222 MiB;
       report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.29 s, paged, filtered and a patch
       opened 0.64 s), report.md 3.2 MiB.
-    1,000 x C 100 x 5 s (four runs): wall 55.6-56.3 s = 1.11-1.13 x ideal; 30.9-34.7 ms
-      CPU/repo (aodfix 20.6-23.1, its git 10-12); 3.00 AoD requests/session; 1 GitHub REST
-      read, 2 git requests per repository.
+    1,000 x C 100 x 5 s (six runs): wall 55.5-56.3 s = 1.11-1.13 x ideal; 30.1-35.6 ms
+      CPU/repo (aodfix 20.0-23.8, its git 10-12; the machine's noise is +-3 ms); 3.00 AoD
+      requests/session; 1 GitHub REST read, 2 git requests per repository. Mean session as
+      aodfix sees it 5.10 s for 5 s scripted: 1.02 x before aodfix does anything.
     Targets of issue 16 not yet met: 1.05 x ideal and 30 ms/repo (see its closing note).
 """
 

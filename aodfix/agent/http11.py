@@ -53,23 +53,29 @@ class LeanTransport(httpx.AsyncBaseTransport):
         origin = (request.url.scheme, request.url.host, request.url.port or _port(request))
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         body = await request.aread()
-        for attempt in (1, 2):
-            connection = self._take(origin)
-            reused = connection is not None
-            if connection is None:
-                connection = await self._connect(origin, timeouts.get("connect"))
+        kept = self._take(origin)
+        if kept is not None:
             try:
-                return await self._exchange(connection, origin, request, body, timeouts)
+                return await self._send(kept, origin, request, body, timeouts)
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-                connection.close()
-                # A kept-alive connection the server had closed: try once on a new one
-                # (the request never reached the server's handler).
-                if not reused or attempt == 2:
-                    raise
-            except BaseException:
-                connection.close()
-                raise
-        raise AssertionError("unreachable")
+                pass  # the server had closed it; the request never reached its handler
+        connection = await self._connect(origin, timeouts.get("connect"))
+        return await self._send(connection, origin, request, body, timeouts)
+
+    async def _send(
+        self,
+        connection: _Connection,
+        origin: Origin,
+        request: httpx.Request,
+        body: bytes,
+        timeouts: dict[str, float | None],
+    ) -> httpx.Response:
+        """The exchange on ``connection``, which is closed when it fails."""
+        try:
+            return await self._exchange(connection, origin, request, body, timeouts)
+        except BaseException:
+            connection.close()
+            raise
 
     async def aclose(self) -> None:
         self._closed = True

@@ -134,13 +134,12 @@ class Checkout:
         in one fetch (each git round trip to the forge costs latency), then check out the base:
         in-process when the checkout has a ``SmartHttp`` and the server speaks protocol v2,
         else with ``git fetch``."""
-        fetched = False
-        if self._http is not None:
-            try:
-                fetched = self._fetch_in_process(self._http, branch)
-            except SmartHttpError as exc:
-                log.debug("in-process fetch of %s fell back to git: %s", self.remote.url, exc)
-        if not fetched:
+        try:
+            if self._http is None:
+                raise SmartHttpError("no in-process git for this checkout")
+            self._fetch_in_process(self._http, branch)
+        except SmartHttpError as exc:
+            log.debug("in-process fetch of %s fell back to git: %s", self.remote.url, exc)
             self._fetch_with_git(branch)
         # HEAD detached at the base and its tree in the index; no work tree is written
         # (the patch is applied to the index, and the commit is made from it).
@@ -150,7 +149,7 @@ class Checkout:
         tip = self.path / ".git" / TIP_REF
         self.remote_tip = self.repo.commit(TIP_REF) if tip.exists() else None
 
-    def _fetch_in_process(self, http: SmartHttp, branch: str | None) -> bool:
+    def _fetch_in_process(self, http: SmartHttp, branch: str | None) -> None:
         headers = dict(self.remote.headers)
         tip = None
         if branch is not None:
@@ -188,7 +187,6 @@ class Checkout:
             ref_file = git_dir / TIP_REF
             ref_file.parent.mkdir(parents=True, exist_ok=True)
             ref_file.write_text(f"{tip}\n", encoding="ascii")
-        return True
 
     def _fetch_with_git(self, branch: str | None) -> None:
         wanted = [self.base_sha]

@@ -156,11 +156,10 @@ def _lines(answer: requests.Response) -> Iterator[bytes | None]:
             size = int(head, 16)
         except ValueError:
             raise SmartHttpError(f"not a pkt-line: {head!r}") from None
-        if size in (0, 1, 2):
-            if size == 0:
-                yield None
-                return
+        if size in (0, 1, 2):  # flush (the answer's end), delimiter, response end
             yield None
+            if size == 0:
+                return
             continue
         if size < 4:
             raise SmartHttpError(f"bad pkt-line length {size}")

@@ -56,7 +56,7 @@ def write_transcript_page(report_dir: Path, name: str, repository: str) -> None:
     """Render the transcript ``name`` as its readable page, beside it (apart from
     ``write_transcript``: rendering costs more than writing, and runs off the event loop)."""
     path = report_dir / name
-    _write(path, path.read_text(encoding="utf-8", errors="replace"), repository)
+    _write_page(path, path.read_text(encoding="utf-8", errors="replace"), repository)
 
 
 def redact_transcript(report_dir: Path, name: str, repository: str) -> None:
@@ -67,11 +67,13 @@ def redact_transcript(report_dir: Path, name: str, repository: str) -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return
-    _write(path, redact(text), repository)
+    masked = redact(text)
+    path.write_text(masked, encoding="utf-8")
+    _write_page(path, masked, repository)
 
 
-def _write(path: Path, text: str, repository: str) -> None:
-    path.write_text(text, encoding="utf-8")
+def _write_page(path: Path, text: str, repository: str) -> None:
+    """The page of the transcript at ``path`` (holding ``text``), beside it."""
     page = render_transcript_page(text, repository=repository, raw_log=path.name)
     path.with_suffix(".html").write_text(page, encoding="utf-8")
 

@@ -11,11 +11,17 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 
 
 class QuotaGate:
-    """An adaptive semaphore: at most ``target`` sessions in flight, target <= ceiling."""
+    """An adaptive semaphore: at most ``target`` sessions in flight, target <= ceiling.
+
+    Waiters queue first in, first out, and a freed slot wakes exactly one of them: with
+    hundreds waiting, waking all on every release (a condition's ``notify_all``) cost the
+    event loop more than the hand-over itself at each wave of finishing sessions.
+    """
 
     def __init__(
         self,
@@ -29,7 +35,7 @@ class QuotaGate:
         self.ceiling = ceiling
         self.target = ceiling
         self.in_flight = 0
-        self._cond = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._rng = rng or random.Random()
         self._clock = clock
         self._last_limited = float("-inf")
@@ -37,18 +43,36 @@ class QuotaGate:
         self._max_backoff = max_backoff
 
     async def acquire(self) -> None:
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.in_flight < self.target)
+        if not self._waiters and self.in_flight < self.target:
             self.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # a release counted the slot as ours before waking us
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a slot too late: pass it on
+                self.in_flight -= 1
+                self._wake()
+            elif waiter in self._waiters:  # (a release may have dropped it already)
+                self._waiters.remove(waiter)
+            raise
 
     async def release(self, *, finished: bool = True) -> None:
         """Give a slot back; a finished session lets the target probe one higher."""
-        async with self._cond:
-            self.in_flight -= 1
-            quiet_for = self._clock() - self._last_limited
-            if finished and self.target < self.ceiling and quiet_for > 2.0:
-                self.target += 1
-            self._cond.notify_all()
+        self.in_flight -= 1
+        quiet_for = self._clock() - self._last_limited
+        if finished and self.target < self.ceiling and quiet_for > 2.0:
+            self.target += 1
+        self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to the longest waiting, one each."""
+        while self._waiters and self.in_flight < self.target:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
 
     def on_rate_limited(self, limit: int | None, active: int | None) -> None:
         """Record a 429 from a caller that holds a slot (and will release it to retry)."""

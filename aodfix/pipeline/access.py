@@ -8,11 +8,26 @@ skips the repository before any agent time is spent on it (the push checks again
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from aodfix.forge.resolve import check_branch_owner
 from aodfix.forge.sandbox import sandbox_credential
 from aodfix.pipeline.context import Context
-from aodfix.pipeline.resolve import Resolved
+from aodfix.pipeline.resolve import Resolved, resolve
+from aodfix.plan import RepoJob
+
+
+def look_up(
+    context: Context, job: RepoJob, *, check_owner: bool, keep: Callable[[Resolved], None]
+) -> Resolved:
+    """``resolve`` then ``grant_access`` in one call on the lookups pool: the second half
+    never queues behind other repositories' first halves, so the first sessions start as
+    soon as their own lookups are done. ``keep`` gets the resolve result before access can
+    fail (its branch and base belong in the result either way); it runs while the
+    repository's own coroutine awaits this call, so nothing else touches its trail."""
+    resolved = resolve(context, job)
+    keep(resolved)
+    return grant_access(context, resolved, check_owner=check_owner)
 
 
 def grant_access(context: Context, resolved: Resolved, *, check_owner: bool) -> Resolved:

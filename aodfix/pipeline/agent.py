@@ -8,7 +8,9 @@ result always names its session. Every AoD and transport failure becomes one
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ from aodfix.patch.commands import VerifySpec
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.resolve import Resolved
 from aodfix.report.models import Stage, Status, Timings, VerifyRecord
-from aodfix.report.transcripts import write_transcript, write_transcript_page
+from aodfix.report.transcripts import transcript_name, write_transcript
 
 MOUNT_ROOT = "/workspace"
 GITHUB_COM = "https://github.com"
@@ -41,7 +43,7 @@ class AgentResult:
     cost_usd: float | None
     transcript: str | None  # relative to the report directory
     queued: float  # seconds waiting for an agent slot
-    session: float  # seconds the session ran
+    session: float  # seconds from its create request to its deletion: its quota slot's time
     verify: VerifyRecord | None = None  # the checks' results, when the batch verifies
 
     def facts(self) -> Mapping[str, Any]:
@@ -82,16 +84,19 @@ async def run_agent(
         verify=VerifySpec(job.verify.commands, job.verify.timeout) if job.verify else None,
         feedback_rounds=job.verify.rounds if job.verify else 0,
     )
-    session = AgentSession(
-        context.aod, context.gate, context.registry, admit=context.rollout.admit_session
-    )
-    run = AgentRun()
     started: float | None = None
 
-    def on_stage(label: str) -> None:
+    def admit() -> None:
+        """With a quota slot in hand, before the create: the session's time starts here
+        (a create the server refused with 429 gave its slot back: that was queueing)."""
         nonlocal started
-        if started is None:
-            started = context.clock()
+        context.rollout.admit_session()
+        started = context.clock()
+
+    session = AgentSession(context.aod, context.gate, context.registry, admit=admit)
+    run = AgentRun()
+
+    def on_stage(label: str) -> None:
         context.progress.stage(job.repository, label)
 
     try:
@@ -100,10 +105,7 @@ async def run_agent(
     finally:
         # Kept before the (possibly interrupted) close: the result must name its session.
         session_id = run.session_id or session.id  # also if cancelled mid-create
-        transcript = None
-        report_dir = context.options.report_dir
-        if run.outputs:
-            transcript = write_transcript(report_dir, job.repository, session_id, run.outputs)
+        transcript = transcript_name(job.repository) if run.outputs else None
         facts = AgentResult(
             patch=None,
             session_id=session_id,
@@ -116,13 +118,36 @@ async def run_agent(
             verify=None if run.checks is None else VerifyRecord(run.feedback_rounds, run.checks),
         )
         keep(facts)
-        await session.close()
-        if started is not None:
-            facts = dataclasses.replace(facts, session=context.clock() - started)
-            keep(facts)
-        if transcript is not None:  # after the session's end: it is not the agent's time
-            await context.thread(write_transcript_page, report_dir, transcript, job.repository)
+        try:
+            await session.close()
+            if started is not None:
+                facts = dataclasses.replace(facts, session=context.clock() - started)
+                keep(facts)
+        finally:
+            if run.outputs:  # after the session and its slot: neither waits for the files
+                await _write_transcript(context, job.repository, session_id, run)
     return dataclasses.replace(facts, patch=patch)
+
+
+async def _write_transcript(
+    context: Context, repository: str, session_id: str | None, run: AgentRun
+) -> None:
+    """The transcript and its page, in the git pool. An interrupted batch, whose pools are
+    going away, writes the transcript alone, here: the result names it."""
+    write = functools.partial(
+        write_transcript, context.options.report_dir, repository, session_id, run.outputs
+    )
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        write(page=False)
+        return
+    future = context.pools["git"].submit(write)
+    try:
+        await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        if future.cancel():  # it had not started, and now never will
+            write(page=False)
+        raise
 
 
 async def _collect(

@@ -25,7 +25,10 @@ from aodfix.progress import Progress, SilentProgress
 T = TypeVar("T")
 
 Pool = Literal["lookups", "git", "pulls"]
-LOOKUP_WORKERS = 4
+# GitHub answers a lookup (a REST read and ls-refs) in 0.1-0.3 s: with 4 threads the first
+# 500 sessions of a batch would start over half a minute. 16 stay far below GitHub's 100
+# concurrent requests.
+LOOKUP_WORKERS = 16
 PR_WORKERS = 4
 
 
@@ -64,8 +67,10 @@ class Context:
     def __post_init__(self) -> None:
         concurrency = self.options.concurrency
         self.gate = QuotaGate(concurrency)
-        # Repositories resolved ahead of a free slot, so a slot never waits for a lookup.
-        self.admission = asyncio.Semaphore(concurrency + max(2, concurrency // 2))
+        # Repositories resolved ahead of a free slot, so a slot never waits for a lookup,
+        # even when every session ends at once: a whole wave ahead. (A base sha is then read
+        # at most one session's time before its session starts.)
+        self.admission = asyncio.Semaphore(2 * concurrency + 2)
         self.author = GitIdentity.parse(self.manifest.commit.author)
         self.rollout = Rollout(self.manifest.rollout, dry_run=self.options.dry_run)
         # Three pools, so no kind of blocking work queues behind another: the GitHub reads

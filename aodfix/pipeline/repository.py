@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aodfix.errors import RepositoryDeferred, RepositorySkipped, StageError
-from aodfix.pipeline.access import grant_access
+from aodfix.pipeline.access import look_up
 from aodfix.pipeline.agent import run_agent
 from aodfix.pipeline.checks import check_patch
 from aodfix.pipeline.context import Context
@@ -22,7 +22,6 @@ from aodfix.pipeline.judge import judge_change
 from aodfix.pipeline.obsolete import close_obsolete_pull
 from aodfix.pipeline.publish import publish
 from aodfix.pipeline.pull_request import open_pull_request
-from aodfix.pipeline.resolve import resolve
 from aodfix.pipeline.trail import Trail
 from aodfix.pipeline.verify import check_verification
 from aodfix.plan import RepoJob
@@ -56,6 +55,7 @@ async def process(
         log.debug("unexpected error in %s", job.repository, exc_info=True)
         failure = exc
     result = trail.result(context.clock(), failure)
+
     record(result)
     context.progress.finished(result)
     return result
@@ -68,16 +68,13 @@ async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     show = context.progress.stage
     # Resolve just ahead of the quota: a base sha read hours before its session would be
     # stale, and a slot freed by a finished session never waits for a lookup.
+
     async with context.admission:
         show(job.repository, "resolving")
-        resolved = await trail.run(
-            Stage.RESOLVE, context.thread(resolve, context, job, pool="lookups")
+        lookup = context.thread(
+            look_up, context, job, check_owner=not dry_run, keep=trail.keep, pool="lookups"
         )
-        # No session for a branch aodfix may not push to.
-        access = context.thread(
-            grant_access, context, resolved, check_owner=not dry_run, pool="lookups"
-        )
-        resolved = await trail.run(Stage.RESOLVE, access)
+        resolved = await trail.run(Stage.RESOLVE, lookup)
         if resolved.branch_owner == "absent":  # this run would open a new PR
             context.rollout.reserve_new_pull_request()
         show(job.repository, "queued")
@@ -115,9 +112,10 @@ async def _resume_pull_request(
     """Open the PR of a pushed branch whose PR step failed last time, without a new
     session; False when the branch is gone (the repository then runs in full)."""
     context.progress.stage(job.repository, "resolving")
-    resolved = await trail.run(Stage.RESOLVE, context.thread(resolve, context, job, pool="lookups"))
-    access = context.thread(grant_access, context, resolved, check_owner=True, pool="lookups")
-    resolved = await trail.run(Stage.RESOLVE, access)
+    lookup = context.thread(
+        look_up, context, job, check_owner=True, keep=trail.keep, pool="lookups"
+    )
+    resolved = await trail.run(Stage.RESOLVE, lookup)
     if resolved.branch_owner != "ours" or previous.diffstat is None:
         return False
     trail.keep(_Recorded(previous))

@@ -33,10 +33,16 @@ def page_name(transcript: str | None) -> str | None:
 
 
 def write_transcript(
-    report_dir: Path, repository: str, session_id: str | None, turns: Sequence[TurnOutput]
+    report_dir: Path,
+    repository: str,
+    session_id: str | None,
+    turns: Sequence[TurnOutput],
+    *,
+    page: bool = True,
 ) -> str:
-    """Write the transcript (its page is ``write_transcript_page``'s); returns its path
-    relative to ``report_dir``."""
+    """Write the transcript and (``page``) its readable page beside it; returns the
+    transcript's path relative to ``report_dir``. The page costs more than the text: an
+    interrupted batch writes the text alone."""
     name = transcript_name(repository)
     parts = [f"# aodfix transcript of {repository}, AoD session {session_id or '-'}\n"]
     for number, turn in enumerate(turns, start=1):
@@ -48,15 +54,11 @@ def write_transcript(
             parts.append(_shorten(turn.stderr))
     path = report_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact("".join(parts)), encoding="utf-8")
+    text = redact("".join(parts))
+    path.write_text(text, encoding="utf-8")
+    if page:
+        _write_page(path, text, repository)
     return name
-
-
-def write_transcript_page(report_dir: Path, name: str, repository: str) -> None:
-    """Render the transcript ``name`` as its readable page, beside it (apart from
-    ``write_transcript``: rendering costs more than writing, and runs off the event loop)."""
-    path = report_dir / name
-    _write_page(path, path.read_text(encoding="utf-8", errors="replace"), repository)
 
 
 def redact_transcript(report_dir: Path, name: str, repository: str) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from aodfix.agent.http11 import LeanTransport
+from aodfix.agent.sse import read_turn
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
@@ -140,3 +141,55 @@ async def test_headers_past_h11s_limit_are_a_protocol_error() -> None:
     async with server, httpx.AsyncClient(transport=LeanTransport()) as client:
         with pytest.raises(httpx.RemoteProtocolError):
             await client.get(f"{url}/huge")
+
+
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+STREAM_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+TURN = (
+    b'id: 7\ndata: {"type": "output", "id": 7, "stream": "stdout", "data": "done"}\n\n'
+    b'id: 7\ndata: {"type": "exit", "id": 7, "code": 0}\n\n'
+)
+
+
+async def test_a_turns_stream_the_server_ended_leaves_its_connection_to_the_next_request() -> None:
+    async def turn_then_delete(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(STREAM_HEAD + _chunk(TURN))
+        await writer.drain()
+        await asyncio.sleep(0.01)  # the stream's end, a moment after its terminal event
+        writer.write(b"0\r\n\r\n")
+        await _answer_forever(reader, writer)
+
+    server, url, connections = await _serve(turn_then_delete)
+    client = httpx.AsyncClient(base_url=url, transport=LeanTransport())
+    async with server, client:
+        turn = await read_turn(client, "s1", turn=1)
+        assert (turn.end, turn.exit_code, turn.stdout, turn.last_id) == ("exit", 0, "done", 7)
+        assert (await client.delete("/sessions/s1")).status_code == 200
+    assert len(connections) == 1
+
+
+async def test_a_stream_that_goes_on_after_its_terminal_event_is_cut_off() -> None:
+    async def heartbeats(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(connections) > 1:
+            await _answer_forever(reader, writer)
+            return
+        await _read_request(reader)
+        writer.write(STREAM_HEAD + _chunk(TURN))
+        while True:  # never ends the stream
+            writer.write(_chunk(b": heartbeat\n\n"))
+            await writer.drain()
+            await asyncio.sleep(0.005)
+
+    server, url, connections = await _serve(heartbeats)
+    client = httpx.AsyncClient(base_url=url, transport=LeanTransport())
+    async with server, client:
+        turn = await asyncio.wait_for(read_turn(client, "s1", turn=1), timeout=5)
+        assert (turn.end, turn.stdout) == ("exit", "done")
+        assert (await client.delete("/sessions/s1")).status_code == 200
+    assert len(connections) == 2

@@ -36,6 +36,7 @@ from typing import Any
 from benchkit import (
     POLL_INTERVAL,
     github_calls,
+    mean_session,
     run_aodfix,
     scenario,
     sizes,
@@ -79,11 +80,14 @@ def main() -> int:
             aod_requests = sum(stats.requests.values()) / max(stats.created, 1)
             github = github_calls(stack.github, args.repos)
         counts = statuses(report_dir)
-        ideal = math.ceil(args.repos / args.concurrency) * args.duration
+        waves = math.ceil(args.repos / args.concurrency)
+        ideal = waves * args.duration
+        observed = waves * mean_session(report_dir)
         print(
             f"repos {args.repos} C {args.concurrency} session {args.duration:g} s"
             f" | exit {measured.exit_code} {dict(counts)}"
             f" | wall {measured.wall:.1f} s ideal {ideal:.1f} s ratio {measured.wall / ideal:.3f}"
+            f" (observed sessions: ideal {observed:.1f} s ratio {measured.wall / observed:.3f})"
             f" | cpu {1000 * measured.cpu / args.repos:.1f} ms/repo"
             f" ({1000 * measured.own_cpu / args.repos:.1f} own)"
             f" | rss {measured.rss_mib:.0f} MiB"

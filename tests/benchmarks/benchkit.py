@@ -106,6 +106,13 @@ def statuses(report_dir: Path) -> Counter[str]:
     return Counter(r["status"] for r in report["results"])
 
 
+def mean_session(report_dir: Path) -> float:
+    """The mean session as aodfix observed it (create to delete), from report.json."""
+    results = json.loads((report_dir / "report.json").read_text())["results"]
+    seconds = [r["timings"]["session"] for r in results if r["timings"]["session"]]
+    return sum(seconds) / max(len(seconds), 1)
+
+
 def github_calls(github: GitHubEmulator, repositories: int) -> str:
     """REST reads and writes, and git requests, per repository."""
     kinds: Counter[str] = Counter()

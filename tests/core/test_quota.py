@@ -27,6 +27,49 @@ async def test_never_more_in_flight_than_the_ceiling() -> None:
     assert gate.in_flight == 0
 
 
+async def test_freed_slots_go_to_the_longest_waiting_first() -> None:
+    gate = QuotaGate(1)
+    await gate.acquire()
+    order: list[int] = []
+
+    async def waiter(number: int) -> None:
+        await gate.acquire()
+        order.append(number)
+        await gate.release()
+
+    waiting = [asyncio.create_task(waiter(n)) for n in range(5)]
+    await asyncio.sleep(0)
+    await gate.release()
+    await asyncio.gather(*waiting)
+    assert order == [0, 1, 2, 3, 4]
+    assert gate.in_flight == 0
+
+
+async def test_a_waiter_cancelled_after_its_slot_was_freed_hands_it_on() -> None:
+    gate = QuotaGate(1)
+    await gate.acquire()
+    first = asyncio.create_task(gate.acquire())
+    second = asyncio.create_task(gate.acquire())
+    await asyncio.sleep(0)
+    await gate.release()  # the slot is first's now, but first is cancelled before it runs
+    first.cancel()
+    await asyncio.wait_for(second, timeout=5)
+    assert first.cancelled()
+    assert gate.in_flight == 1
+
+
+async def test_a_waiter_cancelled_while_queued_leaves_the_queue() -> None:
+    gate = QuotaGate(1)
+    await gate.acquire()
+    gone = asyncio.create_task(gate.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    await gate.release()
+    await asyncio.wait_for(gate.acquire(), timeout=5)  # nobody else holds it
+    assert gate.in_flight == 1
+
+
 async def test_rate_limit_lowers_target_to_what_the_server_allows() -> None:
     now = [100.0]
     gate = QuotaGate(10, clock=lambda: now[0], rng=random.Random(1))

@@ -24,7 +24,7 @@ from aodfix.report.transcript_page import (
     parse_transcript,
     render_transcript_page,
 )
-from aodfix.report.transcripts import write_transcript, write_transcript_page
+from aodfix.report.transcripts import write_transcript
 
 BASE = "c" * 40
 PATCH = b"diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
@@ -73,7 +73,6 @@ def _log(tmp_path: Path) -> tuple[str, str]:
         TurnOutput("exit", 1, 12, stdout=json.dumps(BLOCK)[:-30] + "\n", turn=2),
     ]
     name = write_transcript(tmp_path, "acme/api", "ses_1", turns)
-    write_transcript_page(tmp_path, name, "acme/api")
     log = tmp_path / name
     return log.read_text(), log.with_suffix(".html").read_text()
 

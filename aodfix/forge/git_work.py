@@ -22,8 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from aodfix.errors import RepositorySkipped, StageError
 from aodfix.forge.smart_http import SmartHttp, SmartHttpError
@@ -32,6 +31,9 @@ from aodfix.patch.result import ResultTree, TreeReadError, read_result
 from aodfix.redact import register_secret
 from aodfix.report.models import Stage
 from aodfix.settings.environment import child_environment
+
+if TYPE_CHECKING:  # GitPython is imported when a commit is made: a dry run never needs it
+    import git
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,8 @@ class Checkout:
     def repo(self) -> git.Repo:
         """GitPython's view, opened when first needed (a dry run never needs it)."""
         if self._repo is None:
+            import git
+
             self._repo = git.Repo(self.path)
         return self._repo
 

@@ -37,6 +37,7 @@ DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
 SECONDARY_WAIT_WITHOUT_HEADER = 60.0
 SERVER_ERROR_RETRIES = 4
+CONNECTIONS = 32  # >= the threads that call GitHub at once (pipeline.context's pools)
 
 
 class GitHubRateLimited(Exception):
@@ -219,6 +220,8 @@ class GitHubGateway:
 def _client(settings: GitHubSettings, token: str) -> Github:
     # retry=None: rate limits and 5xx are handled by the gateway, where Retry-After is
     # honoured. PyGithub's own throttle is off; ``write`` spaces writes for the whole batch.
+    # One kept-alive connection per thread of the batch's pools: requests' default of 10
+    # dropped (and logged) a connection after each call of the 11th thread on.
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=settings.api_url,
@@ -226,6 +229,7 @@ def _client(settings: GitHubSettings, token: str) -> Github:
         seconds_between_requests=None,
         seconds_between_writes=None,
         timeout=30,
+        pool_size=CONNECTIONS,
     )
 
 

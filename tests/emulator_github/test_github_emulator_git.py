@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 from ghkit import client, commit_and_push, git, shallow_checkout
 
 from aodfix.emulator.github import GitHubEmulator
@@ -220,3 +223,65 @@ def test_git_requests_and_pushes_are_logged_without_credentials(
         ("POST", "/acme/api.git/git-receive-pack", 200)
     ]
     assert all(github_emulator.token not in repr(entry) for entry in github_emulator.requests)
+
+
+def _pkt(text: str) -> bytes:
+    return f"{len(text) + 4:04x}{text}".encode()
+
+
+def _backend(bare: Path, method: str, rest: str, query: str, body: bytes, v2: bool) -> bytes:
+    """What ``git http-backend`` itself answers (its CGI headers, then the body)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    env.update(
+        GIT_PROJECT_ROOT=str(bare.parent),
+        GIT_HTTP_EXPORT_ALL="1",
+        PATH_INFO=f"/{bare.name}/{rest}",
+        QUERY_STRING=query,
+        REQUEST_METHOD=method,
+        CONTENT_TYPE="application/x-git-upload-pack-request" if body else "",
+        CONTENT_LENGTH=str(len(body)),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+    )
+    if v2:
+        env.update(GIT_PROTOCOL="version=2", HTTP_GIT_PROTOCOL="version=2")
+    answer = subprocess.run(
+        ["git", "http-backend"], input=body, env=env, capture_output=True, check=True
+    )
+    return answer.stdout
+
+
+@pytest.mark.parametrize("v2", [False, True], ids=["protocol-v0", "protocol-v2"])
+def test_fetch_requests_are_answered_as_git_http_backend_answers_them(
+    github_emulator: GitHubEmulator, v2: bool
+) -> None:
+    head = github_emulator.create_repository("acme/api", history=3)
+    bare = github_emulator.bare_path("acme/api")
+    base = github_emulator.clone_url("acme/api")
+    arguments = [f"want {head}\n", "deepen 1\n", "no-progress\n", "done\n"]
+    fetch = b"".join([_pkt("command=fetch\n"), b"0001", *map(_pkt, arguments), b"0000"])
+    ls_refs = b"".join([_pkt("command=ls-refs\n"), b"0001", _pkt("symrefs\n"), b"0000"])
+    exchanges = [("GET", "info/refs", "service=git-upload-pack", b"")]
+    if v2:
+        exchanges += [
+            ("POST", "git-upload-pack", "", ls_refs),
+            ("POST", "git-upload-pack", "", fetch),
+        ]
+    headers = {"Authorization": f"Bearer {github_emulator.token}"}
+    if v2:
+        headers["Git-Protocol"] = "version=2"
+    with httpx.Client(headers=headers) as http:
+        for method, rest, query, body in exchanges:
+            sent = {"Content-Type": "application/x-git-upload-pack-request"} if body else {}
+            url = f"{base}/{rest}" + (f"?{query}" if query else "")
+            answer = http.request(method, url, content=body, headers=sent)
+            head_block, _, expected = _backend(bare, method, rest, query, body, v2).partition(
+                b"\r\n\r\n"
+            )
+            expected_headers = dict(
+                line.split(": ", 1) for line in head_block.decode().split("\r\n")
+            )
+            assert answer.status_code == 200
+            for name, value in expected_headers.items():
+                assert answer.headers[name] == value
+            assert answer.content == expected

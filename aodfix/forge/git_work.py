@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -108,7 +109,7 @@ class Checkout:
         self.base_sha = base_sha
         self._http = http
         self.path = Path(tempfile.mkdtemp(prefix="aodfix-git-"))
-        _init_repository(self.path)
+        _init_repository(self.path, base_sha)  # HEAD detached at the base from the start
         self._repo: git.Repo | None = None
         self.fetched_branch: str | None = None
         self.remote_tip: git.Commit | None = None
@@ -145,10 +146,9 @@ class Checkout:
         except SmartHttpError as exc:
             log.debug("in-process fetch of %s fell back to git: %s", self.remote.url, exc)
             self._fetch_with_git(branch)
-        # HEAD detached at the base and its tree in the index; no work tree is written
-        # (the patch is applied to the index, and the commit is made from it).
+        # The base's tree in the index; no work tree is written (the patch is applied to the
+        # index, and the commit is made from it).
         self._git(Stage.APPLY, "read-tree", self.base_sha)
-        (self.path / ".git" / "HEAD").write_text(f"{self.base_sha}\n", encoding="ascii")
         self.fetched_branch = branch
         tip = self.path / ".git" / TIP_REF
         self.remote_tip = self.repo.commit(TIP_REF) if tip.exists() else None
@@ -309,17 +309,15 @@ class Checkout:
         return done.stdout
 
 
-def _init_repository(path: Path) -> None:
-    """What ``git init --template=`` writes (gitrepository-layout(5)), without a process: no
-    sample hooks, no user template, nothing a batch of thousands pays for per repository."""
+def _init_repository(path: Path, head: str) -> None:
+    """The least git takes as a repository (gitrepository-layout(5)), written without a
+    process: ``HEAD`` (here detached at ``head``), ``objects/`` and ``refs/``. No config (its
+    defaults are what ``git init`` writes), hooks or template; git adds the rest as it needs
+    it. Each directory costs the file system a block, per repository of the batch."""
     git_dir = path / ".git"
-    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
-        (git_dir / folder).mkdir(parents=True)
-    (git_dir / "HEAD").write_text("ref: refs/heads/main\n", encoding="ascii")
-    (git_dir / "config").write_text(
-        "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n",
-        encoding="ascii",
-    )
+    os.makedirs(git_dir / "objects")
+    os.mkdir(git_dir / "refs")
+    (git_dir / "HEAD").write_text(f"{head}\n", encoding="ascii")
 
 
 def made_by_batch(message: str, batch: str) -> bool:

@@ -6,6 +6,7 @@ diffs against this exact base sha, and the patch is applied on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -22,6 +23,7 @@ from aodfix.forge.smart_http import SmartHttp, SmartHttpError
 from aodfix.report.models import Stage
 
 T = TypeVar("T")
+COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -85,20 +87,22 @@ def _base_sha(
     repository: str,  # as the manifest names it, for the messages
 ) -> str:
     missing = f"base branch {branch!r} not found in {repository}"
-    listed = _git_branch_sha(gateway, git_http, repo.full_name, branch)
-    if listed == "":
+    sha = _git_branch_sha(gateway, git_http, repo.full_name, branch)
+    if sha == "":
         raise StageError(Stage.RESOLVE, missing)
-    if listed is not None:
-        return listed
-    try:
-        found = _read(gateway, lambda: repo.get_branch(branch), repository)
-    except UnknownObjectException:
-        raise StageError(Stage.RESOLVE, missing) from None
-    except GithubException as exc:
-        reason = github_reason(exc)
-        message = f"cannot read branch {branch!r} of {repository}: {reason}"
-        raise StageError(Stage.RESOLVE, message) from None
-    return found.commit.sha
+    if sha is None:
+        try:
+            sha = _read(gateway, lambda: repo.get_branch(branch), repository).commit.sha
+        except UnknownObjectException:
+            raise StageError(Stage.RESOLVE, missing) from None
+        except GithubException as exc:
+            reason = github_reason(exc)
+            message = f"cannot read branch {branch!r} of {repository}: {reason}"
+            raise StageError(Stage.RESOLVE, message) from None
+    if not isinstance(sha, str) or not COMMIT_ID.fullmatch(sha):  # the server's word
+        message = f"GitHub named {str(sha)[:60]!r} as the tip of {branch!r} in {repository}"
+        raise StageError(Stage.RESOLVE, f"{message}: not a commit id")
+    return sha
 
 
 def _git_branch_sha(

@@ -184,3 +184,42 @@ def test_resolve_asks_git_for_the_base_commit_and_the_rest_api_once(
     finally:
         http.close()
         gateway.close()
+
+
+class _BogusRefs(BaseHTTPRequestHandler):
+    """A git server whose ls-refs names a "commit" that is no commit id."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        line = b"refs/heads/hijacked-by-the-server-HEAD~1 refs/heads/main\n"
+        content = f"{len(line) + 4:04x}".encode() + line + b"0000"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-git-upload-pack-result")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_base_commit_that_is_not_a_commit_id_fails_resolve(
+    github_emulator: GitHubEmulator, tmp_path: Path
+) -> None:
+    _repository(github_emulator, tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BogusRefs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = GitHubSettings(
+        api_url=github_emulator.api_url,
+        server_url=f"http://127.0.0.1:{server.server_port}",
+        token=github_emulator.token,
+    )
+    gateway, http = GitHubGateway(settings), SmartHttp()
+    try:
+        with pytest.raises(StageError, match="as the tip of 'main' in acme/app: not a commit id"):
+            resolve_repository(gateway, "acme/app", None, git_http=http)
+    finally:
+        http.close()
+        gateway.close()
+        server.shutdown()
+        server.server_close()

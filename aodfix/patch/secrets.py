@@ -8,11 +8,17 @@ hashes and test fixtures, and a fleet-wide change often touches exactly those.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from detect_secrets.core.scan import scan_line
-from detect_secrets.settings import transient_settings
+from detect_secrets.settings import (
+    cache_bust,
+    configure_settings_from_baseline,
+    get_filters,
+    get_plugins,
+)
 
 FORMAT_PLUGINS = (
     "ArtifactoryDetector",
@@ -48,20 +54,40 @@ class SecretFinding:
 
 def find_secrets(patch: bytes, run_secrets: Iterable[str]) -> list[SecretFinding]:
     """Every credential in the added lines of ``patch``."""
+    _use_format_plugins()
     own = sorted({s for s in run_secrets if len(s) >= 6}, key=len, reverse=True)
     found: list[SecretFinding] = []
-    with transient_settings({"plugins_used": [{"name": name} for name in FORMAT_PLUGINS]}):
-        for path, number, text in added_lines(patch):
-            for secret in own:
-                if secret in text:
-                    found.append(SecretFinding(path, number, "a token of this run", secret))
-                    break
-            else:
-                for potential in scan_line(text[:MAX_LINE_CHARS]):
-                    value = potential.secret_value or ""
-                    found.append(SecretFinding(path, number, potential.type, value))
-                    break
+    for path, number, text in added_lines(patch):
+        for secret in own:
+            if secret in text:
+                found.append(SecretFinding(path, number, "a token of this run", secret))
+                break
+        else:
+            for potential in scan_line(text[:MAX_LINE_CHARS]):
+                value = potential.secret_value or ""
+                found.append(SecretFinding(path, number, potential.type, value))
+                break
     return found
+
+
+_settings_lock = threading.Lock()
+_settings_done = False
+
+
+def _use_format_plugins() -> None:
+    """detect-secrets keeps its settings in the process: set them once (aodfix is their only
+    user) and fill its caches, then scan from any thread. Setting them per scan (its
+    ``transient_settings``) from several threads at once restored one thread's settings
+    under another's scan ("dictionary changed size during iteration")."""
+    global _settings_done
+    with _settings_lock:
+        if _settings_done:
+            return
+        cache_bust()
+        configure_settings_from_baseline({"plugins_used": [{"name": n} for n in FORMAT_PLUGINS]})
+        get_plugins()
+        get_filters()
+        _settings_done = True
 
 
 def added_lines(patch: bytes) -> Iterator[tuple[str, int, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 
 from aodfix.patch.secrets import added_lines, find_secrets
 from aodfix.redact import encoded_forms
@@ -55,3 +56,20 @@ def test_the_runs_token_base64d_at_any_byte_offset_is_found() -> None:
     for prefix in (b"", b"x", b"xy"):
         shifted = base64.b64encode(prefix + RUN_TOKEN.encode() + b"\n").decode()
         assert find_secrets(_patch("x", shifted), forms), prefix
+
+
+def test_scans_from_many_threads_at_once_each_use_the_format_plugins_alone() -> None:
+    # The git pool scans several repositories' patches at the same time.
+    patch = _patch(
+        "settings.py",
+        "KEY = 'AKIAZ3MHALV2WXYZ1234'",
+        "SALT = '8f14e45fceea167a5a36dedd4bea2543a1b2c3d4e5f60718293a4b5c6d7e8f90'",
+        "password = 'hunter2-but-longer'",
+    )
+
+    def scan(_: int) -> list[tuple[int, str]]:
+        return [(f.line, f.kind) for f in find_secrets(patch, [])]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(scan, range(400)))
+    assert all(found == [(2, "AWS Access Key")] for found in results)

@@ -7,6 +7,7 @@ and symlink targets. Read with ``-z`` so no path is quoted or mangled.
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +74,9 @@ def read_result(worktree: Path) -> ResultTree:
         ResultChange(c.path, c.status, c.old_mode, c.new_mode, c.blob, sizes.get(c.blob))
         for c in changes
     ]
-    listed = _git(worktree, "ls-files", "--stage", "-z").split(b"\0")
-    links = {}
-    for entry in filter(None, listed):
-        meta, _, path = entry.partition(b"\t")
-        mode, blob, _stage = meta.decode().split(" ")
-        if mode == SYMLINK:
-            links[_decode(path)] = blob
+    links = _index_symlinks(worktree / ".git" / "index")
+    if links is None:
+        links = _listed_symlinks(worktree)
     contents = _contents(worktree, list(links.values()))
     symlinks = {
         path: contents.get(blob, b"").decode("utf-8", "surrogateescape")
@@ -92,6 +89,46 @@ def read_result(worktree: Path) -> ResultTree:
                 _contents(worktree, [change.blob]).get(change.blob, b"").decode("utf-8", "replace")
             )
     return ResultTree(tuple(changes), symlinks, gitmodules, added)
+
+
+def _index_symlinks(index: Path) -> dict[str, str] | None:
+    """Path -> blob of every symlink in the index file, read as gitformat-index(5) lays it
+    out (versions 2 and 3), without a process; None for anything else (``ls-files`` then)."""
+    try:
+        data = index.read_bytes()
+    except OSError:
+        return None
+    if len(data) < 12 or data[:4] != b"DIRC":
+        return None
+    version, count = struct.unpack_from(">II", data, 4)
+    if version not in (2, 3):
+        return None
+    links: dict[str, str] = {}
+    position = 12
+    try:
+        for _ in range(count):
+            mode = struct.unpack_from(">I", data, position + 24)[0]
+            flags = struct.unpack_from(">H", data, position + 60)[0]
+            start = position + (64 if flags & 0x4000 else 62)  # extended flags (version 3)
+            end = data.index(b"\0", start)
+            if mode & 0o170000 == 0o120000:
+                links[_decode(data[start:end])] = data[position + 40 : position + 60].hex()
+            position += (end - position + 8) // 8 * 8  # 1 to 8 NULs pad to a multiple of 8
+    except (struct.error, ValueError):
+        return None
+    return links
+
+
+def _listed_symlinks(worktree: Path) -> dict[str, str]:
+    """Path -> blob of every symlink in the index, as ``git ls-files`` lists it."""
+    listed = _git(worktree, "ls-files", "--stage", "-z").split(b"\0")
+    links = {}
+    for entry in filter(None, listed):
+        meta, _, path = entry.partition(b"\t")
+        mode, blob, _stage = meta.decode().split(" ")
+        if mode == SYMLINK:
+            links[_decode(path)] = blob
+    return links
 
 
 def _split_raw(shown: bytes) -> tuple[bytes, bytes]:

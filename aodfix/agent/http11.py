@@ -132,11 +132,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if body:
             events.append(h11.Data(data=body))
         events.append(h11.EndOfMessage())
-        try:
-            for event in events:
-                data = connection.h11.send(event)
-                if data:
-                    connection.writer.write(data)
+        try:  # one write: a request's head and body in one segment, one syscall
+            connection.writer.write(b"".join(connection.h11.send(e) or b"" for e in events))
             async with asyncio.timeout(timeouts.get("write")):
                 await connection.writer.drain()
         except (h11.LocalProtocolError, OSError) as exc:

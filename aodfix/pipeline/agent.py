@@ -132,8 +132,8 @@ async def run_agent(
 async def _write_transcript(
     context: Context, repository: str, session_id: str | None, run: AgentRun
 ) -> None:
-    """The transcript and its page, in the git pool. An interrupted batch, whose pools are
-    going away, writes the transcript alone, here: the result names it."""
+    """The transcript and its page, in the transcripts pool. An interrupted batch, whose
+    pools are going away, writes the transcript alone, here: the result names it."""
     write = functools.partial(
         write_transcript, context.options.report_dir, repository, session_id, run.outputs
     )
@@ -141,7 +141,7 @@ async def _write_transcript(
     if task is not None and task.cancelling():
         write(page=False)
         return
-    future = context.pools["git"].submit(write)
+    future = context.pools["transcripts"].submit(write)
     try:
         await asyncio.wrap_future(future)
     except asyncio.CancelledError:

@@ -24,11 +24,12 @@ from aodfix.progress import Progress, SilentProgress
 
 T = TypeVar("T")
 
-Pool = Literal["lookups", "git", "pulls"]
+Pool = Literal["lookups", "transcripts", "git", "pulls"]
 # GitHub answers a lookup (a REST read and ls-refs) in 0.1-0.3 s: with 4 threads the first
 # 500 sessions of a batch would start over half a minute. 16 stay far below GitHub's 100
 # concurrent requests.
 LOOKUP_WORKERS = 16
+TRANSCRIPT_WORKERS = 2
 PR_WORKERS = 4
 
 
@@ -67,18 +68,22 @@ class Context:
     def __post_init__(self) -> None:
         concurrency = self.options.concurrency
         self.gate = QuotaGate(concurrency)
-        # Repositories resolved ahead of a free slot, so a slot never waits for a lookup,
-        # even when every session ends at once: a whole wave ahead. (A base sha is then read
-        # at most one session's time before its session starts.)
+        # Repositories from their lookup to their push (pipeline.repository): a whole wave
+        # of sessions ahead of a free slot, so a slot never waits for a lookup even when
+        # every session ends at once (a base sha is read at most one session's time before
+        # its session starts), and as many again checking and pushing.
         self.admission = asyncio.Semaphore(2 * concurrency + 2)
         self.author = GitIdentity.parse(self.manifest.commit.author)
         self.rollout = Rollout(self.manifest.rollout, dry_run=self.options.dry_run)
-        # Three pools, so no kind of blocking work queues behind another: the GitHub reads
-        # that admit a repository to its session (a free agent slot waits for them), git
-        # work after a session, and PR stages, which wait for GitHub's write budget
+        # Four pools, so no kind of blocking work queues behind another: the GitHub reads
+        # that admit a repository to its session (a free agent slot waits for them), each
+        # session's transcript (its admission waits for it; at thousands of repositories the
+        # git pool runs minutes behind the sessions, and the outputs would wait in memory),
+        # git work after a session, and PR stages, which wait for GitHub's write budget
         # (minutes, when it is spent).
         sizes: dict[Pool, int] = {
             "lookups": LOOKUP_WORKERS,
+            "transcripts": TRANSCRIPT_WORKERS,
             "git": self.options.forge_workers,
             "pulls": PR_WORKERS,
         }

@@ -15,13 +15,14 @@ from typing import Any
 
 from aodfix.errors import RepositoryDeferred, RepositorySkipped, StageError
 from aodfix.pipeline.access import look_up
-from aodfix.pipeline.agent import run_agent
+from aodfix.pipeline.agent import AgentResult, run_agent
 from aodfix.pipeline.checks import check_patch
 from aodfix.pipeline.context import Context
 from aodfix.pipeline.judge import judge_change
 from aodfix.pipeline.obsolete import close_obsolete_pull
-from aodfix.pipeline.publish import publish
+from aodfix.pipeline.publish import Published, publish
 from aodfix.pipeline.pull_request import open_pull_request
+from aodfix.pipeline.resolve import Resolved
 from aodfix.pipeline.trail import Trail
 from aodfix.pipeline.verify import check_verification
 from aodfix.plan import RepoJob
@@ -64,46 +65,62 @@ async def process(
 async def _stages(context: Context, job: RepoJob, trail: Trail) -> None:
     if job.skip:
         raise RepositorySkipped(Stage.RESOLVE, "skip: true in the manifest")
-    dry_run = context.options.dry_run
-    show = context.progress.stage
-    # Resolve just ahead of the quota: a base sha read hours before its session would be
-    # stale, and a slot freed by a finished session never waits for a lookup.
-
+    # Admitted from the lookup to the push. The lookup runs just ahead of the quota (a base
+    # sha read hours before its session would be stale; a slot freed by a finished session
+    # never waits for one), and a batch whose git work falls behind its sessions (thousands
+    # of short ones on a small machine) starts no new ones until it catches up, instead of
+    # holding every finished repository's change in memory. A PR waiting for GitHub's
+    # write budget holds nothing back.
+    pushed: Published | None = None
     async with context.admission:
-        show(job.repository, "resolving")
-        lookup = context.thread(
-            look_up, context, job, check_owner=not dry_run, keep=trail.keep, pool="lookups"
-        )
-        resolved = await trail.run(Stage.RESOLVE, lookup)
-        if resolved.branch_owner == "absent":  # this run would open a new PR
-            context.rollout.reserve_new_pull_request()
-        show(job.repository, "queued")
-        session = run_agent(context, resolved, since=trail.started, keep=trail.keep)
-        agent = await trail.run(Stage.AGENT, session)
+        resolved, agent = await _session(context, job, trail)
+        if agent.patch:
+            resolved, pushed = await _checked_and_pushed(context, resolved, agent, trail)
     if not agent.patch:
         if resolved.branch_owner == "ours" and context.manifest.pull_request.close_obsolete:
             closing = context.thread(close_obsolete_pull, context, resolved, pool="pulls")
             await trail.run(Stage.PULL_REQUEST, closing)
         return
-    show(job.repository, "verifying")
-    verdict = context.thread(check_verification, context, resolved, agent)
-    resolved = (await trail.run(Stage.VERIFY, verdict)).resolved
-    checked = await trail.run(Stage.POLICY, context.thread(check_patch, context, agent))
-    if job.judge is not None:
-        show(job.repository, "judging")
-        judged = judge_change(context, resolved, agent, checked)
-        resolved = (await trail.run(Stage.JUDGE, judged)).resolved
-    show(job.repository, "checking" if dry_run else "pushing")
-    pushed = await trail.run(
-        Stage.APPLY, context.thread(publish, context, resolved, checked, agent)
-    )
-    if pushed.pushed is None:
+    if pushed is None or pushed.pushed is None:
         return
-    show(job.repository, "PR")
+    context.progress.stage(job.repository, "PR")
     opened = context.thread(
         open_pull_request, context, resolved, trail.draft(), pushed=pushed.pushed, pool="pulls"
     )
     await trail.run(Stage.PULL_REQUEST, opened)
+
+
+async def _session(context: Context, job: RepoJob, trail: Trail) -> tuple[Resolved, AgentResult]:
+    show = context.progress.stage
+    show(job.repository, "resolving")
+    check_owner = not context.options.dry_run
+    lookup = context.thread(
+        look_up, context, job, check_owner=check_owner, keep=trail.keep, pool="lookups"
+    )
+    resolved = await trail.run(Stage.RESOLVE, lookup)
+    if resolved.branch_owner == "absent":  # this run would open a new PR
+        context.rollout.reserve_new_pull_request()
+    show(job.repository, "queued")
+    session = run_agent(context, resolved, since=trail.started, keep=trail.keep)
+    return resolved, await trail.run(Stage.AGENT, session)
+
+
+async def _checked_and_pushed(
+    context: Context, resolved: Resolved, agent: AgentResult, trail: Trail
+) -> tuple[Resolved, Published]:
+    """Verify, policy, judge and apply (a dry run stops after the checks)."""
+    show, repository = context.progress.stage, resolved.job.repository
+    show(repository, "verifying")
+    verdict = context.thread(check_verification, context, resolved, agent)
+    resolved = (await trail.run(Stage.VERIFY, verdict)).resolved
+    checked = await trail.run(Stage.POLICY, context.thread(check_patch, context, agent))
+    if resolved.job.judge is not None:
+        show(repository, "judging")
+        judged = judge_change(context, resolved, agent, checked)
+        resolved = (await trail.run(Stage.JUDGE, judged)).resolved
+    show(repository, "checking" if context.options.dry_run else "pushing")
+    published = context.thread(publish, context, resolved, checked, agent)
+    return resolved, await trail.run(Stage.APPLY, published)
 
 
 async def _resume_pull_request(

@@ -25,7 +25,7 @@ LOG = Path("transcripts/acme__api.log")
 @pytest.fixture
 async def context(tmp_path: Path) -> AsyncIterator[Context]:
     manifest = parse_manifest(MANIFEST, tmp_path / "m.yml")
-    options = BatchOptions("agent", None, True, 1, 60.0, tmp_path, forge_workers=1)
+    options = BatchOptions("agent", None, True, 1, 60.0, tmp_path)
     # Clients that are never called: only the report folder and the git pool are used.
     aod = AsyncClient(base_url="http://127.0.0.1:9", token="unused")
     github = GitHubGateway(GitHubSettings("http://127.0.0.1:9", "http://127.0.0.1:9", ""))
@@ -40,7 +40,7 @@ def _run() -> AgentRun:
     return run
 
 
-async def test_the_transcript_and_its_page_are_written_in_the_git_pool(
+async def test_the_transcript_and_its_page_are_written_in_a_pool(
     context: Context, tmp_path: Path
 ) -> None:
     await _write_transcript(context, "acme/api", "ses_1", _run())
@@ -57,7 +57,8 @@ async def test_a_transcript_still_queued_when_the_batch_is_interrupted_is_writte
         busy.set()
         release.wait(10)
 
-    context.pools["git"].submit(occupy)  # the pool's one thread is taken
+    for _ in range(2):  # both threads of the transcripts pool are taken
+        context.pools["transcripts"].submit(occupy)
     assert busy.wait(10)
     writing = asyncio.create_task(_write_transcript(context, "acme/api", "ses_1", _run()))
     await asyncio.sleep(0.05)

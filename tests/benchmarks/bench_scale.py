@@ -2,25 +2,28 @@
 
 N repositories bulk-seeded from one tiny template, light AoD sessions (a replayed, correct
 collect block after ``--duration`` seconds: no clone, no agent process) at concurrency C.
-Prints one line of figures: wall, ideal = ceil(N/C) x duration, their ratio, aodfix's CPU
-per repository (its own and its git children's, from wait4), peak RSS, AoD requests per
-session, GitHub calls per repository and the report sizes. ``--browser`` also opens
-report.html in headless Chromium, filters it and expands a patch, timing it, and keeps a
-screenshot in test-artifacts/.
+Prints one line of figures: wall; the ideal both as ceil(N/C) x duration and as issue 16
+defines it, ceil(N/C) x the mean session aodfix observed (create request to deletion, from
+report.json), with the ratios; aodfix's CPU per repository (its own and its git children's,
+from wait4), peak RSS, AoD requests per session, GitHub calls per repository and the report
+sizes. ``--browser`` also opens report.html in headless Chromium, filters it and expands a
+patch, timing it, and keeps a screenshot in test-artifacts/.
 
     python tests/benchmarks/bench_scale.py --repos 1000 --concurrency 100 --duration 5
     python tests/benchmarks/bench_scale.py --repos 10000 --concurrency 500 --duration 1 --browser
 
-Measured on the 2-core box (2026-12-01; README "Large batches" quotes them):
-    10,000 x C 500 x 1 s: all dry_run, wall 259 s (CPU-bound: aodfix and both emulators on
-      2 cores; peak active 500), 27.0 ms CPU/repo (aodfix 17.3), peak RSS 222 MiB;
-      report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.29 s, paged, filtered and a patch
-      opened 0.64 s), report.md 3.2 MiB.
-    1,000 x C 100 x 5 s (six runs): wall 55.5-56.3 s = 1.11-1.13 x ideal; 30.1-35.6 ms
-      CPU/repo (aodfix 20.0-23.8, its git 10-12; the machine's noise is +-3 ms); 3.00 AoD
-      requests/session; 1 GitHub REST read, 2 git requests per repository. Mean session as
-      aodfix sees it 5.10 s for 5 s scripted: 1.02 x before aodfix does anything.
-    Targets of issue 16 not yet met: 1.05 x ideal and 30 ms/repo (see its closing note).
+Measured on the 2-core box (2026-12-01, session 4; README "Large batches" quotes them):
+    10,000 x C 500 x 1 s: all dry_run, wall 222 s (CPU-bound: aodfix and both emulators on
+      2 cores; peak active 249: sessions wait for the git work), 24.6 ms CPU/repo (aodfix
+      16.1), peak RSS 206 MiB; report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.33 s,
+      paged, filtered and a patch opened 0.60 s), report.md 3.2 MiB.
+    1,000 x C 100 x 5 s (runs on the final code): wall 53.3-53.9 s = 1.040-1.045 x the
+      observed ideal (mean session 5.12-5.15 s), 1.066-1.078 x 50 s; 23.7-28.2 ms CPU/repo
+      (aodfix 15.2-17.7, its git 8.5-10.5; the machine's noise is +-3 ms); 3.00 AoD
+      requests/session; 1 GitHub REST read, 2 git requests per repository. Where the rest
+      goes: ~0.55 s start-up (imports, preflights), ~0.6 s for the first wave's lookups,
+      ~0.6 s from the last deletion to exit (its checks, the reports), and each wave's
+      hand-over while 100 sessions end at once.
 """
 
 from __future__ import annotations

@@ -3,19 +3,15 @@ the diffstat kept for the report also when the patch is refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from aod import AsyncClient
 
 from aodfix.errors import StageError
-from aodfix.forge.github_client import GitHubGateway, GitHubSettings
-from aodfix.manifest import parse_manifest
 from aodfix.patch import Diffstat
 from aodfix.pipeline.agent import AgentResult
 from aodfix.pipeline.checks import check_patch
-from aodfix.pipeline.context import BatchOptions, Context
+from aodfix.pipeline.context import Context
 from aodfix.report.models import Stage
 
 MANIFEST = """\
@@ -35,15 +31,8 @@ def _patch(path: str) -> bytes:
 
 
 @pytest.fixture
-async def context(tmp_path: Path) -> AsyncIterator[Context]:
-    manifest = parse_manifest(MANIFEST, tmp_path / "m.yml")
-    options = BatchOptions("agent", None, True, 1, 60.0, tmp_path)
-    # Clients that are never called: the stage reads only the manifest's policy.
-    aod = AsyncClient(base_url="http://127.0.0.1:9", token="unused")
-    github = GitHubGateway(GitHubSettings("http://127.0.0.1:9", "http://127.0.0.1:9", ""))
-    yield Context(manifest, options, aod, github)
-    await aod.aclose()
-    github.close()
+def context(offline_context: Callable[[str], Context]) -> Context:
+    return offline_context(MANIFEST)  # the stage reads only the manifest's policy
 
 
 def _agent(patch: bytes) -> AgentResult:

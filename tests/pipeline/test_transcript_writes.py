@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from aod import AsyncClient
 
 from aodfix.agent.collect import AgentRun
 from aodfix.agent.sse import TurnOutput
-from aodfix.forge.github_client import GitHubGateway, GitHubSettings
-from aodfix.manifest import parse_manifest
 from aodfix.pipeline.agent import _write_transcript
-from aodfix.pipeline.context import BatchOptions, Context
+from aodfix.pipeline.context import Context
 
 MANIFEST = "version: 1\nname: logs\nprompt: Fix it.\nrepositories: [acme/api]\n"
 LOG = Path("transcripts/acme__api.log")
 
 
 @pytest.fixture
-async def context(tmp_path: Path) -> AsyncIterator[Context]:
-    manifest = parse_manifest(MANIFEST, tmp_path / "m.yml")
-    options = BatchOptions("agent", None, True, 1, 60.0, tmp_path)
-    # Clients that are never called: only the report folder and the git pool are used.
-    aod = AsyncClient(base_url="http://127.0.0.1:9", token="unused")
-    github = GitHubGateway(GitHubSettings("http://127.0.0.1:9", "http://127.0.0.1:9", ""))
-    context = Context(manifest, options, aod, github)
-    yield context
-    context.shutdown()
+def context(offline_context: Callable[[str], Context]) -> Context:
+    return offline_context(MANIFEST)  # only the report folder and the pools are used
 
 
 def _run() -> AgentRun:

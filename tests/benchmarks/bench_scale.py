@@ -17,9 +17,9 @@ Measured on the 2-core box (2026-12-01, session 4; README "Large batches" quotes
       2 cores; peak active 249: sessions wait for the git work), 24.6 ms CPU/repo (aodfix
       16.1), peak RSS 206 MiB; report.json 9.4 MiB, report.html 4.9 MiB (loaded 0.33 s,
       paged, filtered and a patch opened 0.60 s), report.md 3.2 MiB.
-    1,000 x C 100 x 5 s (runs on the final code): wall 53.3-53.9 s = 1.040-1.045 x the
-      observed ideal (mean session 5.12-5.15 s), 1.066-1.078 x 50 s; 23.7-28.2 ms CPU/repo
-      (aodfix 15.2-17.7, its git 8.5-10.5; the machine's noise is +-3 ms); 3.00 AoD
+    1,000 x C 100 x 5 s (five runs on the final code): wall 53.3-53.8 s = 1.040-1.046 x
+      the observed ideal (mean session 5.12-5.15 s), 1.066-1.076 x 50 s; 23.9-27.6 ms
+      CPU/repo (aodfix 15.2-18.0, its git 8.6-9.7; the machine's noise is +-3 ms); 3.00 AoD
       requests/session; 1 GitHub REST read, 2 git requests per repository. Where the rest
       goes: ~0.55 s start-up (imports, preflights), ~0.6 s for the first wave's lookups,
       ~0.6 s from the last deletion to exit (its checks, the reports), and each wave's

@@ -85,16 +85,17 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
         return _plain(context, request, 403, archived, label=label)
 
     body = await request.body()
-    protocol = request.headers.get("git-protocol")
     direct = _upload_pack(request, rest, service)
-    if direct is not None:
+    preamble = b""
+    if direct is None:
+        env = _cgi_environment(context, request, repo, rest, body, grant)
+        command = ["git", "http-backend"]
+    else:
         arguments, preamble = direct
+        protocol = request.headers.get("git-protocol")
         env = git_environment({"GIT_PROTOCOL": protocol} if protocol else None)
         command = ["git", "upload-pack", "--stateless-rpc", *arguments]
         command.append(str(context.store.bare_path(repo.full_name)))
-    else:
-        env = _cgi_environment(context, request, repo, rest, body, grant)
-        command, preamble = ["git", "http-backend"], None
     process = await asyncio.create_subprocess_exec(
         *command,
         stdin=asyncio.subprocess.PIPE,
@@ -105,7 +106,7 @@ async def serve_git(context: EmulatorContext, request: Request) -> Response:
     feeding = asyncio.create_task(_feed(process, body))
     errors = asyncio.create_task(_drain_stderr(process))
     assert process.stdout is not None
-    if preamble is None:
+    if direct is None:
         status, headers = await _read_cgi_headers(process.stdout)
     else:
         status, headers = 200, _advertised(rest)
